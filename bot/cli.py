@@ -1,0 +1,212 @@
+"""The `verbatim` command: ingest, list, remove, ask, show, chat and serve."""
+
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from index import Answer, Library, VerbatimError
+
+from . import formatting
+from .config import Settings, SettingsError
+
+log = logging.getLogger("verbatim")
+
+
+def index_option(command):
+    """Add --index DIR to a command; it overrides VERBATIM_INDEX_DIR."""
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Index directory (default: VERBATIM_INDEX_DIR or data/index).",
+    )(command)
+
+
+class Context:
+    """Settings and a lazily opened library for one CLI run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def library(self, index_dir: Path | None, create: bool = False) -> Library:
+        s = self.settings
+        return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
+                       chunk_tokens=s.chunk_tokens, create=create)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--env-file", default=".env", show_default=True, help="File with settings.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.pass_context
+def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
+    """Answer questions from your documents with verbatim quotes, here or in Telegram.
+
+    Add documents with `ingest`, then `ask`, `chat` in the console, or `serve` the Telegram bot.
+    Settings come from the environment or .env (see .env.example).
+    """
+    settings = Settings.load(env_file)
+    _configure_logging("DEBUG" if verbose else settings.log_level)
+    ctx.obj = Context(settings)
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs request URLs, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1, required=True)
+@index_option
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_obj
+def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet: bool) -> None:
+    """Add or update documents: files, folders (recursively) and http(s) URLs.
+
+    Supported: .txt, .md, .html, .pdf. Unchanged documents are skipped without re-embedding.
+    """
+    report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet)
+    for source, reason in report.errors:
+        click.echo(f"skipped: {reason}", err=True)
+    click.echo(report.summary())
+    if report.added + report.updated + report.unchanged == 0:
+        raise click.ClickException("nothing could be ingested")
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def documents(obj: Context, index_dir: Path | None, as_json: bool) -> None:
+    """List the documents in the index."""
+    docs = obj.library(index_dir).documents()
+    if as_json:
+        click.echo(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        return
+    for doc in docs:
+        date = doc.published[:10] if doc.published else "----------"
+        click.echo(f"{doc.id}  {date}  {doc.chunks:4d} chunks  {doc.title}  ({doc.source})")
+    click.echo(f"{len(docs)} documents", err=True)
+
+
+@cli.command()
+@click.argument("document")
+@index_option
+@click.pass_obj
+def remove(obj: Context, document: str, index_dir: Path | None) -> None:
+    """Delete a document (by id, id prefix or source) and its vectors."""
+    removed = obj.library(index_dir).remove(document)
+    click.echo(f"removed {removed.id} {removed.title} ({removed.chunks} chunks)")
+
+
+@cli.command()
+@click.argument("document")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print id, title, source, published, text.")
+@click.pass_obj
+def show(obj: Context, document: str, index_dir: Path | None, as_json: bool) -> None:
+    """Print a stored document's text and metadata."""
+    doc = obj.library(index_dir).document(document)
+    if as_json:
+        click.echo(json.dumps(asdict(doc), ensure_ascii=False))
+        return
+    click.echo(f"{doc.title}\n{doc.source}" + (f"\n{doc.published}" if doc.published else ""))
+    click.echo("\n" + doc.text)
+
+
+@cli.command()
+@click.argument("question", nargs=-1)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
+@click.option("--batch", type=click.File("r"), help="Read one question per line from FILE (- for stdin).")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits per question.")
+@click.pass_obj
+def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json: bool, batch, k: int) -> None:
+    """Answer a question with verbatim quotes from the documents."""
+    if batch is None and not question:
+        raise click.UsageError("give a QUESTION or --batch FILE")
+    library = obj.library(index_dir)
+    questions = [line.strip() for line in batch] if batch else [" ".join(question)]
+    for text in questions:
+        if batch and not text:
+            continue
+        answer = library.search(text, k)
+        click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if as_json
+                   else formatting.answer_plain(answer) + ("\n" if batch else ""))
+
+
+def answer_json(answer: Answer) -> dict:
+    """Shape an answer as the stable `ask --json` object."""
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "hits": [
+            {
+                "document": hit.document.id, "title": hit.document.title,
+                "source": hit.document.source, "score": round(hit.score, 4),
+                "text": hit.quote.text, "start": hit.quote.start, "end": hit.quote.end,
+                "answer": {"text": hit.answer.text, "start": hit.answer.start, "end": hit.answer.end},
+            }
+            for hit in answer.hits
+        ],
+    }
+
+
+@cli.command()
+@index_option
+@click.pass_obj
+def chat(obj: Context, index_dir: Path | None) -> None:
+    """Chat in the console, answered as the Telegram bot answers (empty line or Ctrl-D quits)."""
+    from .console import chat_loop
+
+    chat_loop(obj.library(index_dir), obj.settings.max_results)
+
+
+@cli.command()
+@index_option
+@click.pass_obj
+def serve(obj: Context, index_dir: Path | None) -> None:
+    """Run the Telegram bot (needs TELEGRAM_BOT_TOKEN); Ctrl-C stops it."""
+    from .app import build_app
+
+    if not obj.settings.telegram_bot_token:
+        raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
+    library = obj.library(index_dir, create=True)
+    library.vectors()  # load the model and vectors before the first question arrives
+    build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@index_option
+@click.pass_context
+def run(ctx: click.Context, targets: tuple[str, ...], index_dir: Path | None) -> None:
+    """Ingest TARGETS (if any), then serve the bot when a token is set, else open the chat."""
+    obj: Context = ctx.obj
+    if targets:
+        report = obj.library(index_dir, create=True).ingest(targets)
+        click.echo(report.summary())
+    if obj.settings.telegram_bot_token:
+        ctx.invoke(serve, index_dir=index_dir)
+    else:
+        click.echo("No TELEGRAM_BOT_TOKEN set: opening the console chat instead.")
+        ctx.invoke(chat, index_dir=index_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI, turning known errors into one line and a non-zero exit code."""
+    try:
+        cli(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except (VerbatimError, SettingsError) as error:
+        click.echo(f"Error: {error}", err=True)
+        return 1
+    return 0

@@ -1,0 +1,82 @@
+"""Settings from the environment and `.env`: the only place that reads them."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, DEFAULT_THRESHOLD
+
+
+class SettingsError(ValueError):
+    """A setting has a value Verbatim cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults a new user can run with."""
+
+    telegram_bot_token: str | None = field(default=None, repr=False)
+    api_base_url: str = "https://api.telegram.org/bot"
+    file_base_url: str = "https://api.telegram.org/file/bot"
+    index_dir: Path = Path("data/index")
+    model: str = DEFAULT_MODEL
+    admin_ids: frozenset[int] = frozenset()
+    threshold: float = DEFAULT_THRESHOLD
+    chunk_tokens: int = DEFAULT_CHUNK_TOKENS
+    quotes_per_message: int = 3
+    max_results: int = 9
+    max_question_chars: int = 1000
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_mapping(cls, env: Mapping[str, str]) -> "Settings":
+        """Build settings from a plain mapping of variable names to strings."""
+        get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+        defaults = cls()
+        return cls(
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            api_base_url=get("TELEGRAM_API_BASE_URL") or defaults.api_base_url,
+            file_base_url=get("TELEGRAM_FILE_BASE_URL") or defaults.file_base_url,
+            index_dir=Path(get("VERBATIM_INDEX_DIR") or defaults.index_dir).expanduser(),
+            model=get("VERBATIM_MODEL") or defaults.model,
+            admin_ids=_ids(get("VERBATIM_ADMIN_IDS")),
+            threshold=_number(env, "VERBATIM_THRESHOLD", defaults.threshold, float),
+            chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
+            quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
+            max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
+            max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
+            log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),
+        )
+
+    @classmethod
+    def load(cls, env_file: Path | str = ".env") -> "Settings":
+        """Read `.env` (if present), letting real environment variables win."""
+        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        return cls.from_mapping({**values, **os.environ})
+
+
+def _ids(raw: str | None) -> frozenset[int]:
+    if not raw:
+        return frozenset()
+    try:
+        return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise SettingsError(
+            f"VERBATIM_ADMIN_IDS must be numeric Telegram user ids separated by commas, not {raw!r}"
+        ) from None
+
+
+def _number(env: Mapping[str, str], name: str, default, kind):
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return value

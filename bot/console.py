@@ -1,0 +1,22 @@
+"""A console chat that answers exactly as the bot does, as plain text."""
+
+import click
+
+from index import Library
+
+from .formatting import answer_plain
+
+
+def chat_loop(library: Library, k: int) -> None:
+    """Read questions until an empty line or end of input; print each answer."""
+    docs = library.documents()
+    click.echo(f"Ask about {len(docs)} documents. An empty line or Ctrl-D quits.")
+    while True:
+        try:
+            question = input("\nQuestion> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            return
+        if not question:
+            return
+        click.echo("\n" + answer_plain(library.search(question, k)))

@@ -1,0 +1,194 @@
+"""Telegram handlers: parse the update, call the index, format, reply."""
+
+import asyncio
+import html
+import logging
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ChatAction, ParseMode
+from telegram.ext import ContextTypes
+
+from index import Answer, Library
+
+from . import formatting
+from .answers import RecentAnswers
+from .config import Settings
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": "Introduce the bot",
+    "help": "How to ask and what I can do",
+    "ask": "Ask a question: /ask what did NATO say about China?",
+    "sources": "List the documents I quote from",
+}
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
+    return context.application.bot_data["library"]
+
+
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
+    return context.application.bot_data["settings"]
+
+
+def _answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
+    return context.application.bot_data["answers"]
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user and say how to ask."""
+    await update.effective_message.reply_html(
+        "Hello! Ask me a question and I will answer with passages quoted word for word "
+        "from my documents, the answering sentence in bold.\n\n" + help_text(context)
+    )
+
+
+async def help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:  # noqa: A001
+    """List the commands and the ways to ask."""
+    await update.effective_message.reply_html(help_text(context))
+
+
+def help_text(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """Describe every command and the ways to ask."""
+    name = html.escape(context.bot.username or "this bot")
+    lines = [f"/{command} — {html.escape(text)}" for command, text in COMMANDS.items()]
+    return (
+        "In a private chat, just send your question.\n"
+        f"In a group, use /ask, mention @{name}, or reply to one of my messages.\n"
+        f"In any chat, type @{name} and a question to share a quote.\n\n" + "\n".join(lines)
+    )
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the documents the bot knows."""
+    documents = await asyncio.to_thread(_library(context).documents)
+    await update.effective_message.reply_html(
+        formatting.documents_html(documents), link_preview_options=NO_PREVIEW
+    )
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer `/ask QUESTION` or a plain message in a private chat."""
+    message = update.effective_message
+    text = " ".join(context.args) if context.args is not None else message.text or ""
+    await answer_question(update, context, text.strip())
+
+
+async def ask_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer group messages that mention the bot or reply to it; ignore the rest."""
+    message = update.effective_message
+    mention = f"@{context.bot.username}".lower()
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    mentioned = mention in (message.text or "").lower()
+    if not (to_bot or mentioned):
+        return
+    text = message.text or ""
+    start = text.lower().find(mention)
+    if start >= 0:
+        text = text[:start] + text[start + len(mention):]
+    await answer_question(update, context, text.strip(" ,:\n"))
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Search, remember the answer for paging, and reply with the first page."""
+    message, settings = update.effective_message, _settings(context)
+    if not question:
+        await message.reply_text("Ask me a question, for example: /ask what did the summit decide?")
+        return
+    if len(question) > settings.max_question_chars:
+        await message.reply_text(
+            f"That is a long message. Please ask in under {settings.max_question_chars:,} characters."
+        )
+        return
+    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+    answer = await asyncio.to_thread(_library(context).search, question, settings.max_results)
+    key = _answers(context).remember(answer)
+    await message.reply_html(
+        formatting.answer_html(answer, 0, settings.quotes_per_message),
+        reply_markup=_pager(answer, key, 0, settings.quotes_per_message),
+        link_preview_options=NO_PREVIEW,
+        do_quote=True,
+    )
+
+
+def _pager(answer: Answer, key: str, page: int, per_page: int) -> InlineKeyboardMarkup | None:
+    pages = formatting.page_count(answer, per_page)
+    if not answer.found or pages <= 1:
+        return None
+    buttons = []
+    if page > 0:
+        buttons.append(InlineKeyboardButton("‹ Back", callback_data=f"more:{key}:{page - 1}"))
+    if page + 1 < pages:
+        buttons.append(InlineKeyboardButton("More ›", callback_data=f"more:{key}:{page + 1}"))
+    return InlineKeyboardMarkup([buttons])
+
+
+async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show another page of a remembered answer, or say politely that it was forgotten."""
+    query = update.callback_query
+    _, key, page_text = (query.data or "::").split(":", 2)
+    answer = _answers(context).get(key)
+    per_page = _settings(context).quotes_per_message
+    if answer is None or not page_text.isdigit():
+        await query.answer("That answer is too old for me to page through. Please ask again.",
+                           show_alert=True)
+        return
+    page = min(int(page_text), formatting.page_count(answer, per_page) - 1)
+    await query.answer()
+    await query.edit_message_text(
+        formatting.answer_html(answer, page, per_page),
+        parse_mode=ParseMode.HTML,
+        reply_markup=_pager(answer, key, page, per_page),
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer the top quotes for `@bot question` in any chat."""
+    query = update.inline_query
+    question = query.query.strip()
+    if not question or len(question) > _settings(context).max_question_chars:
+        await query.answer([], cache_time=5)
+        return
+    answer = await asyncio.to_thread(_library(context).search, question, 5)
+    results = [
+        InlineQueryResultArticle(
+            id=str(hit.chunk_id),
+            title=hit.document.title[:100],
+            description=hit.answer.text[:200],
+            input_message_content=InputTextMessageContent(
+                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200),
+                parse_mode=ParseMode.HTML,
+                link_preview_options=NO_PREVIEW,
+            ),
+        )
+        for hit in (answer.hits if answer.found else ())
+    ]
+    await query.answer(results, cache_time=30)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a command the bot does not have with a pointer to /help."""
+    command = (update.effective_message.text or "").split()[0]
+    await update.effective_message.reply_text(f"I don't know {command}. Send /help to see what I can do.")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the traceback and tell the user something went wrong, never the details."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message:
+        await update.effective_message.reply_text(
+            "Sorry, something went wrong on my side. Please try again in a moment."
+        )
+    elif isinstance(update, Update) and update.callback_query:
+        await update.callback_query.answer("Sorry, something went wrong. Please try again.")

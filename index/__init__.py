@@ -1,0 +1,22 @@
+"""Verbatim's index: documents in, verbatim hits out. `bot/` uses only what is exported here."""
+
+from .documents import SUFFIXES, is_url, parse
+from .embedding import DEFAULT_MODEL, register
+from .errors import (
+    DocumentNotFound,
+    IndexNotFound,
+    ModelMismatch,
+    ModelUnavailable,
+    UnsupportedDocument,
+    VerbatimError,
+)
+from .library import DEFAULT_CHUNK_TOKENS, Library
+from .retrieval import DEFAULT_THRESHOLD
+from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
+
+__all__ = [
+    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
+    "Document", "DocumentInfo", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
+    "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
+    "VerbatimError", "is_url", "parse", "register",
+]

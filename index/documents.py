@@ -1,0 +1,173 @@
+"""Read files, folders and URLs into plain text with a title and, when known, a date."""
+
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from .errors import UnsupportedDocument
+from .types import SourceText
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+
+
+def is_url(target: str) -> bool:
+    """Tell whether a target names an http(s) URL rather than a path."""
+    return target.startswith(("http://", "https://"))
+
+
+def expand(target: str) -> Iterator[str]:
+    """Yield the files a target names: itself, or every supported file below a folder."""
+    if is_url(target):
+        yield target
+        return
+    path = Path(target).expanduser()
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+            if child.is_file() and not hidden and child.suffix.lower() in SUFFIXES:
+                yield str(child.resolve())
+    else:
+        yield str(path.resolve())
+
+
+def load(target: str, client: httpx.Client | None = None) -> SourceText:
+    """Read one file or URL; raise UnsupportedDocument with a reason a person can act on."""
+    if is_url(target):
+        return load_url(target, client)
+    path = Path(target)
+    if not path.is_file():
+        raise UnsupportedDocument(f"{target}: no such file")
+    return parse(path.read_bytes(), source=str(path), kind=_kind_from_suffix(path.suffix))
+
+
+def load_url(url: str, client: httpx.Client | None = None) -> SourceText:
+    """Download a page or file and read it."""
+    own = client is None
+    client = client or httpx.Client(follow_redirects=True, timeout=30)
+    try:
+        response = client.get(url, headers={"User-Agent": "Verbatim/0.1 (+document ingest)"})
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        raise UnsupportedDocument(f"{url}: could not download ({error})") from error
+    finally:
+        if own:
+            client.close()
+    if len(response.content) > MAX_DOWNLOAD_BYTES:
+        raise UnsupportedDocument(f"{url}: larger than {MAX_DOWNLOAD_BYTES // 2**20} MB")
+    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _kind_from_content_type(content_type) or _kind_from_suffix(Path(response.url.path).suffix)
+    return parse(response.content, source=url, kind=kind)
+
+
+def parse(data: bytes, source: str, kind: str) -> SourceText:
+    """Turn raw bytes of the given kind ('text', 'markdown', 'html', 'pdf') into a SourceText."""
+    if kind == "pdf":
+        doc = _parse_pdf(data, source)
+    elif kind == "html":
+        doc = _parse_html(_decode(data, source), source)
+    else:
+        text = _normalise(_decode(data, source))
+        doc = SourceText(source, _text_title(text, source, kind == "markdown"), text)
+    if not doc.text.strip():
+        raise UnsupportedDocument(f"{source}: no text found in it")
+    return doc
+
+
+def _kind_from_suffix(suffix: str) -> str:
+    suffix = suffix.lower()
+    if suffix in {".md", ".markdown"}:
+        return "markdown"
+    if suffix in TEXT_SUFFIXES or suffix == "":
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    if suffix == ".pdf":
+        return "pdf"
+    raise UnsupportedDocument(
+        f"files ending in {suffix} are not supported (use .txt, .md, .html or .pdf)"
+    )
+
+
+def _kind_from_content_type(content_type: str) -> str | None:
+    if content_type in {"text/html", "application/xhtml+xml"}:
+        return "html"
+    if content_type == "application/pdf":
+        return "pdf"
+    if content_type == "text/markdown":
+        return "markdown"
+    if content_type.startswith("text/"):
+        return "text"
+    return None
+
+
+def _decode(data: bytes, source: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise UnsupportedDocument(f"{source}: looks like a binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Old pages and exports are often Windows-1252; every byte decodes there.
+        log.warning("%s is not UTF-8; reading it as Windows-1252", source)
+        return data.decode("cp1252", errors="replace")
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _text_title(text: str, source: str, markdown: bool) -> str:
+    if markdown:
+        heading = re.search(r"^#\s+(.+)$", text, flags=re.MULTILINE)
+        if heading:
+            return heading.group(1).strip()
+    first = text.split("\n", 1)[0].strip()
+    if 0 < len(first) <= 100 and not first.endswith((".", "!", "?", "”", '"')):
+        return first
+    return _title_from_source(source)
+
+
+def _title_from_source(source: str) -> str:
+    stem = Path(source.rstrip("/")).stem or source
+    words = re.sub(r"[-_]+", " ", stem).strip()
+    return words[:1].upper() + words[1:] if words else source
+
+
+def _parse_html(html: str, source: str) -> SourceText:
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(
+        html, url=source if source.startswith("http") else None, with_metadata=True,
+        include_comments=False, include_tables=True, favor_precision=True,
+    )
+    if extracted is None or not (extracted.text or "").strip():
+        raise UnsupportedDocument(f"{source}: no article text found in the page")
+    text = _normalise(extracted.text)
+    title = (extracted.title or "").strip() or _title_from_source(source)
+    return SourceText(source, title, text, extracted.date or None)
+
+
+def _parse_pdf(data: bytes, source: str) -> SourceText:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise UnsupportedDocument(f"{source}: not a readable PDF ({error})") from error
+    text = _normalise("\n\n".join(p.strip() for p in pages if p.strip()))
+    if not text:
+        raise UnsupportedDocument(f"{source}: the PDF has no text layer (scanned pages?)")
+    title = (meta.title if meta and meta.title else "") or _title_from_source(source)
+    return SourceText(source, title.strip(), text)

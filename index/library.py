@@ -1,0 +1,265 @@
+"""The index as one object: ingest documents, remove them, list them and search them."""
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from . import documents as loader
+from .chunking import chunk_spans
+from .embedding import DEFAULT_MODEL, Embedder, load_embedder
+from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
+from .retrieval import DEFAULT_THRESHOLD, search
+from .store import NewChunk, Store
+from .types import Answer, Document, DocumentInfo, IngestReport, SourceText
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "verbatim.sqlite3"
+DEFAULT_CHUNK_TOKENS = 128
+EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
+
+
+class Library:
+    """Documents, their chunks and vectors in one index directory."""
+
+    def __init__(
+        self,
+        directory: Path | str,
+        model: str = DEFAULT_MODEL,
+        threshold: float = DEFAULT_THRESHOLD,
+        chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
+        create: bool = True,
+    ) -> None:
+        self.directory = Path(directory).expanduser()
+        if not (self.directory / DB_NAME).exists() and not create:
+            raise IndexNotFound(
+                f"No index in {self.directory} yet. Add documents first: verbatim ingest PATH"
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.model_name = model
+        self.threshold = threshold
+        self.chunk_tokens = chunk_tokens
+        self.store = Store(self.directory / DB_NAME)
+        self._lock = threading.RLock()
+        self._embedder: Embedder | None = None
+        self._vectors: VectorIndex | None = None
+        self._generation = -1
+        self._check_model()
+
+    def _check_model(self) -> None:
+        built_with = self.store.meta("model")
+        if built_with is not None and built_with != self.model_name:
+            raise ModelMismatch(
+                f"The index in {self.directory} was built with model {built_with!r}, but "
+                f"VERBATIM_MODEL is {self.model_name!r}. Set VERBATIM_MODEL={built_with}, "
+                "or choose another --index directory to build a new index."
+            )
+
+    @property
+    def embedder(self) -> Embedder:
+        """Load the model on first use, once per process."""
+        if self._embedder is None:
+            embedder = load_embedder(self.model_name)
+            dim = self.store.meta("dim")
+            if dim is not None and int(dim) != embedder.dim:
+                raise ModelMismatch(
+                    f"The index in {self.directory} holds {dim}-d vectors but model "
+                    f"{self.model_name!r} makes {embedder.dim}-d ones. Rebuild it in a new directory."
+                )
+            self._embedder = embedder
+        return self._embedder
+
+    # ----- reading -------------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        """List the stored documents."""
+        return self.store.documents()
+
+    def document(self, ref: str) -> Document:
+        """Return a stored document by id, id prefix or source."""
+        doc_id = self.store.find_document_id(ref)
+        doc = self.store.document(doc_id) if doc_id else None
+        if doc is None:
+            raise DocumentNotFound(f"No document {ref!r}. See: verbatim documents")
+        return doc
+
+    def search(self, question: str, k: int = 5) -> Answer:
+        """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop."""
+        with self._lock:
+            vectors = self.vectors()
+            return search(question, k, self.embedder, vectors, self.store, self.threshold)
+
+    def vectors(self) -> VectorIndex:
+        """Return the vector index, reloaded if any process changed the index since."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._vectors is None or generation != self._generation:
+                self._vectors = self._load_vectors(generation)
+                self._generation = generation
+            return self._vectors
+
+    def refresh(self) -> bool:
+        """Pick up changes made by another process; return True when there were any."""
+        with self._lock:
+            before = self._generation
+            self.vectors()
+            return before not in (-1, self._generation)
+
+    def _load_vectors(self, generation: int) -> VectorIndex:
+        dim = int(self.store.meta("dim") or 0) or self.embedder.dim
+        path = self._vector_path(generation)
+        if path.exists():
+            try:
+                return VectorIndex.load(path, dim)
+            except (RuntimeError, ValueError) as error:
+                log.warning("rebuilding unreadable vector file %s: %s", path, error)
+        ids, matrix = self.store.all_vectors(dim)
+        vectors = VectorIndex(dim)
+        vectors.add(ids, matrix)
+        return vectors
+
+    def _vector_path(self, generation: int) -> Path:
+        return self.directory / f"vectors-{generation}.faiss"
+
+    # ----- writing -------------------------------------------------------------------------
+
+    def ingest(self, targets: Iterable[str], progress: bool = True) -> IngestReport:
+        """Read files, folders and URLs and index what is new or changed."""
+        files = [f for target in targets for f in loader.expand(target)]
+        failures: list[tuple[str, str]] = []
+
+        def readable():
+            for target in tqdm(files, desc="Reading", unit="doc", disable=not progress or None):
+                try:
+                    yield loader.load(target)
+                except UnsupportedDocument as error:
+                    log.warning("skipped %s", error)
+                    failures.append((target, str(error)))
+                except OSError as error:
+                    failures.append((target, f"{target}: {error.strerror or error}"))
+
+        report = self.add(readable(), progress=progress)
+        return IngestReport(
+            report.added, report.updated, report.unchanged, report.failed + len(failures),
+            report.chunks_embedded, tuple(failures) + report.errors, report.documents,
+        )
+
+    def add(self, sources: Iterable[SourceText], progress: bool = False) -> IngestReport:
+        """Index documents already read; unchanged ones cost nothing, changed ones are replaced."""
+        counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
+        ids: list[str] = []
+        pending: list[tuple[Document, str, list[tuple[int, int, str]]]] = []
+        pending_chunks = 0
+        with self._lock:
+            for source in sources:
+                doc = _document(source)
+                ids.append(doc.id)
+                digest = _content_hash(source, self.model_name, self.chunk_tokens)
+                previous = self.store.content_hash(doc.id)
+                if previous == digest:
+                    counts["unchanged"] += 1
+                    continue
+                counts["updated" if previous else "added"] += 1
+                chunks = self._chunks(doc)
+                pending.append((doc, digest, chunks))
+                pending_chunks += len(chunks)
+                if pending_chunks >= EMBED_BATCH:
+                    counts["chunks_embedded"] += self._commit(pending)
+                    pending, pending_chunks = [], 0
+            if pending:
+                counts["chunks_embedded"] += self._commit(pending)
+            self._save_vectors()
+        return IngestReport(**counts, documents=tuple(ids))
+
+    def remove(self, ref: str) -> DocumentInfo:
+        """Delete a document and its vectors; return what was removed."""
+        with self._lock:
+            doc = self.document(ref)
+            info = DocumentInfo(doc.id, doc.title, doc.source, doc.published,
+                                self.store.chunk_count(doc.id))
+            vectors = self.vectors()
+            with self.store.transaction() as db:
+                removed = self.store.delete_document(db, doc.id)
+                self._bump(db)
+            vectors.remove(np.asarray(removed, dtype=np.int64))
+            self._save_vectors()
+            return info
+
+    def _chunks(self, doc: Document) -> list[tuple[int, int, str]]:
+        title_tokens = self.embedder.count_tokens([doc.title])[0]
+        budget = max(16, min(self.chunk_tokens, self.embedder.max_tokens - title_tokens - 1))
+        spans = chunk_spans(doc.text, self.embedder.count_tokens, budget)
+        return [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans]
+
+    def _commit(self, pending: list[tuple[Document, str, list[tuple[int, int, str]]]]) -> int:
+        """Embed what is not embedded yet and store a batch of documents in one transaction."""
+        hashes = {text: _hash(self.model_name, text) for _, _, chunks in pending for *_, text in chunks}
+        known = self.store.vectors_for(hashes.values())
+        todo = sorted({text for text, h in hashes.items() if h not in known})
+        if todo:
+            for text, vector in zip(todo, self.embedder.embed(todo)):
+                known[hashes[text]] = vector
+        vectors = self.vectors()
+        with self.store.transaction() as db:
+            changes = []
+            for doc, digest, chunks in pending:
+                new = [NewChunk(s, e, hashes[t], known[hashes[t]]) for s, e, t in chunks]
+                removed, added = self.store.put_document(db, doc, digest, new)
+                changes.append((removed, added, new))
+            self._bump(db)
+        for removed, added, new in changes:
+            vectors.remove(np.asarray(removed, dtype=np.int64))
+            if new:
+                vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
+        return len(todo)
+
+    def _bump(self, db) -> None:
+        """Advance the generation inside a write; rebuild later if another process wrote too."""
+        current = self.store.generation()
+        if self.store.meta("model") is None:
+            self.store.set_meta(db, "model", self.model_name)
+            self.store.set_meta(db, "dim", str(self.embedder.dim))
+        self.store.set_meta(db, "generation", str(current + 1))
+        if current == self._generation:
+            self._generation = current + 1
+        else:
+            self._vectors = None  # another writer got in between: reload from the store
+
+    def _save_vectors(self) -> None:
+        if self._vectors is None:
+            return
+        path = self._vector_path(self._generation)
+        if not path.exists():
+            self._vectors.save(path)
+        for old in self.directory.glob("vectors-*.faiss"):
+            if old != path:
+                old.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Release the database connection."""
+        self.store.close()
+
+
+def embed_input(title: str, text: str) -> str:
+    """Return what the model embeds for a chunk: the title gives context to short chunks."""
+    return f"{title}\n{text}"
+
+
+def _document(source: SourceText) -> Document:
+    doc_id = hashlib.sha1(source.source.encode()).hexdigest()[:10]
+    return Document(doc_id, source.title, source.source, source.published, source.text)
+
+
+def _content_hash(source: SourceText, model: str, chunk_tokens: int) -> str:
+    parts = [model, str(chunk_tokens), source.title, source.published or "", source.text]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _hash(model: str, text: str) -> str:
+    return hashlib.sha1(f"{model}\x1f{text}".encode()).hexdigest()

@@ -1,0 +1,98 @@
+"""From a question to hits: dense search, then the sentence in each chunk that answers."""
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from .chunking import split_sentences
+from .embedding import Embedder
+from .store import Store, StoredChunk
+from .types import Answer, DocumentInfo, Hit, Span
+from .vectors import VectorIndex
+
+# Cosine below which the best chunk is taken not to answer; measured on XQuAD with
+# benchmarks/threshold.py (answerable vs. the same questions with their paragraph removed).
+DEFAULT_THRESHOLD = 0.35
+# How much a sentence's share of the question's words adds to its cosine when picking the
+# answering sentence; questions often reuse the answer's own words.
+LEXICAL_WEIGHT = 0.5
+SPARE = 2  # extra chunks scored, so hits that repeat an answer can be dropped
+
+_WORD = re.compile(r"\w+")
+_STOPWORDS = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its of on or "
+    "that the their this to was were what when where which who whom whose why will with "
+    "about after before into than then there these they those many much".split()
+)
+
+
+def search(
+    question: str,
+    k: int,
+    embedder: Embedder,
+    vectors: VectorIndex,
+    store: Store,
+    threshold: float,
+) -> Answer:
+    """Return the best `k` hits; `found` is False when even the best is below `threshold`."""
+    question = question.strip()
+    if not question or k <= 0:
+        return Answer(question, False)
+    query = embedder.embed([question])[0]
+    ranked = vectors.search(query, k + SPARE)
+    chunks = store.chunks([chunk_id for chunk_id, _ in ranked])
+    hits = _pick_answers(question, query, embedder, [(chunks[i], s) for i, s in ranked if i in chunks])
+    passing = [hit for hit in hits if hit.score >= threshold]
+    if passing:
+        return Answer(question, True, tuple(passing[:k]))
+    return Answer(question, False, tuple(hits[:1]))
+
+
+def _pick_answers(
+    question: str, query: np.ndarray, embedder: Embedder, ranked: list[tuple[StoredChunk, float]]
+) -> list[Hit]:
+    """Choose the answering sentence of each chunk and drop hits that repeat one already chosen."""
+    sentences = [_sentences(chunk) for chunk, _ in ranked]
+    flat = [span for spans in sentences for span in spans]
+    scores = iter(sentence_scores(question, query, [s.text for s in flat], embedder))
+    hits: list[Hit] = []
+    seen: set[tuple[str, int, int]] = set()
+    for (chunk, score), spans in zip(ranked, sentences):
+        best = max(((next(scores), span) for span in spans), key=lambda pair: pair[0])[1]
+        key = (chunk.document.id, best.start, best.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        doc = chunk.document
+        info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
+        quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
+        hits.append(Hit(info, chunk.id, quote, best, score))
+    return hits
+
+
+def _sentences(chunk: StoredChunk) -> list[Span]:
+    text = chunk.document.text[chunk.start : chunk.end]
+    spans = [
+        Span(text[s:e], chunk.start + s, chunk.start + e) for s, e in split_sentences(text)
+    ]
+    return spans or [Span(text, chunk.start, chunk.end)]
+
+
+def sentence_scores(
+    question: str, query: np.ndarray, sentences: Sequence[str], embedder: Embedder
+) -> list[float]:
+    """Score sentences as answers: cosine to the question plus shared content words."""
+    if not sentences:
+        return []
+    cosines = embedder.embed(list(sentences)) @ query
+    wanted = _content_words(question)
+    scores = []
+    for cosine, sentence in zip(cosines, sentences):
+        overlap = len(wanted & _content_words(sentence)) / len(wanted) if wanted else 0.0
+        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap)
+    return scores
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1}

@@ -1,0 +1,199 @@
+"""Documents, chunks and their vectors in one SQLite file: the index's source of truth."""
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .types import Document, DocumentInfo
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    published TEXT,
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    embed_hash TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(embed_hash);
+"""
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A chunk about to be stored, with its vector."""
+
+    start: int
+    end: int
+    embed_hash: str
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A stored chunk with the document it belongs to (text included)."""
+
+    id: int
+    start: int
+    end: int
+    document: Document
+
+
+class Store:
+    """Thin typed access to the SQLite file; every write is one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run writes atomically; IMMEDIATE makes concurrent writers queue up, not fail."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        """Read one metadata value."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        """Write one metadata value inside a transaction."""
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """Return the counter that every change to the chunks increments."""
+        return int(self.meta("generation") or 0)
+
+    def content_hash(self, document_id: str) -> str | None:
+        """Return the stored document's content hash, if it is stored."""
+        row = self._db.execute(
+            "SELECT content_hash FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def vectors_for(self, embed_hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        """Return already computed vectors for these embedding inputs."""
+        found: dict[str, np.ndarray] = {}
+        hashes = list(set(embed_hashes))
+        for i in range(0, len(hashes), 500):
+            part = hashes[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for h, blob in self._db.execute(
+                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({marks})", part
+            ):
+                found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_document(
+        self, db: sqlite3.Connection, doc: Document, content_hash: str, chunks: list[NewChunk]
+    ) -> tuple[list[int], list[int]]:
+        """Store or replace a document and its chunks; return (removed ids, new ids)."""
+        removed = self.delete_document(db, doc.id)
+        db.execute(
+            "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, _now()),
+        )
+        added = []
+        for ordinal, chunk in enumerate(chunks):
+            cursor = db.execute(
+                "INSERT INTO chunks (document_id, ordinal, start, end, embed_hash, vector)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (doc.id, ordinal, chunk.start, chunk.end, chunk.embed_hash,
+                 np.asarray(chunk.vector, dtype=np.float32).tobytes()),
+            )
+            added.append(int(cursor.lastrowid))
+        return removed, added
+
+    def delete_document(self, db: sqlite3.Connection, document_id: str) -> list[int]:
+        """Delete a document and its chunks; return the removed chunk ids."""
+        ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+        db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return ids
+
+    def find_document_id(self, ref: str) -> str | None:
+        """Resolve a document id, an id prefix or a source to an id."""
+        row = self._db.execute(
+            "SELECT id FROM documents WHERE id = ? OR source = ?", (ref, ref)
+        ).fetchone()
+        if row:
+            return row[0]
+        rows = self._db.execute(
+            "SELECT id FROM documents WHERE id LIKE ? LIMIT 2", (ref.replace("%", "") + "%",)
+        ).fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
+    def document(self, document_id: str) -> Document | None:
+        """Return a stored document with its text."""
+        row = self._db.execute(
+            "SELECT id, title, source, published, text FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        return Document(*row) if row else None
+
+    def documents(self) -> list[DocumentInfo]:
+        """List stored documents, newest first."""
+        rows = self._db.execute(
+            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id) FROM documents d"
+            " LEFT JOIN chunks c ON c.document_id = d.id GROUP BY d.id"
+            " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title"
+        ).fetchall()
+        return [DocumentInfo(*row) for row in rows]
+
+    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+        """Return the chunks with these ids, each with its document."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT c.id, c.start, c.end, d.id, d.title, d.source, d.published, d.text"
+            f" FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[3:])) for r in rows}
+
+    def chunk_count(self, document_id: str) -> int:
+        """Count a document's chunks."""
+        return self._db.execute(
+            "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
+        ).fetchone()[0]
+
+    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """Return every chunk id and vector, to rebuild the vector index."""
+        rows = self._db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
+        return ids, matrix
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

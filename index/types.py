@@ -1,0 +1,87 @@
+"""Small frozen records that cross module lines."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A document as read from a file or URL, before it is stored."""
+
+    source: str
+    title: str
+    text: str
+    published: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A stored document; `text` is the exact text all offsets point into."""
+
+    id: str
+    title: str
+    source: str
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """A stored document without its text, as listed."""
+
+    id: str
+    title: str
+    source: str
+    published: str | None
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a document: `text == document.text[start:end]`."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk, quoted verbatim, with the sentence that best answers.
+
+    `score` is the cosine similarity of question and chunk, in [-1, 1].
+    """
+
+    document: DocumentInfo
+    chunk_id: int
+    quote: Span
+    answer: Span
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: `found` is False when no hit passes the threshold."""
+
+    question: str
+    found: bool
+    hits: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    chunks_embedded: int = 0
+    errors: tuple[tuple[str, str], ...] = field(default=())
+    documents: tuple[str, ...] = field(default=())
+
+    def summary(self) -> str:
+        """Describe the run in one line."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.failed} failed; {self.chunks_embedded} chunks embedded"
+        )

@@ -1,0 +1,57 @@
+"""Exact inner-product search over normalised vectors. This module alone talks to FAISS."""
+
+import os
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+# Single queries run 2.5-3x faster on one thread on this class of machine (MODELS.md),
+# and the bot answers one question at a time per worker thread.
+faiss.omp_set_num_threads(1)
+
+
+class VectorIndex:
+    """Vectors keyed by chunk id; cosine similarity because rows are normalised."""
+
+    def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+        self.dim = dim
+        self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add rows of `vectors` under the chunk ids `ids`."""
+        if len(ids):
+            self._index.add_with_ids(_rows(vectors), np.asarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Forget the given chunk ids."""
+        if len(ids):
+            self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Return up to `k` (chunk id, cosine) pairs, best first."""
+        if k <= 0 or len(self) == 0:
+            return []
+        scores, ids = self._index.search(_rows(vector.reshape(1, -1)), min(k, len(self)))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+
+    def save(self, path: Path) -> None:
+        """Write atomically: a reader sees the old file or the new one, never half of one."""
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self._index, str(tmp))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path, dim: int) -> "VectorIndex":
+        """Read an index written by `save`."""
+        index = faiss.read_index(str(path))
+        if index.d != dim:
+            raise ValueError(f"{path} holds {index.d}-d vectors, expected {dim}")
+        return cls(dim, index)
+
+
+def _rows(vectors: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,80 @@
+"""Shared fixtures: a deterministic embedder, sample libraries and a running bot."""
+
+import asyncio
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+import index
+from bot.app import build_app
+from bot.config import Settings
+from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.embedder import NAME as HASH_MODEL
+from tests.fakes.embedder import HashEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+SHARED = ROOT.parent / "shared"
+# Bag-of-words cosines run lower than a trained model's; this separates them on the samples.
+HASH_THRESHOLD = 0.2
+
+index.register(HASH_MODEL, HashEmbedder)
+
+
+def shared_path(*parts: str) -> Path:
+    """Return a path under ../shared, skipping the test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings.from_mapping({
+        "VERBATIM_INDEX_DIR": str(tmp_path / "index"),
+        "VERBATIM_MODEL": HASH_MODEL,
+        "VERBATIM_THRESHOLD": str(HASH_THRESHOLD),
+        "TELEGRAM_BOT_TOKEN": "123456:TEST-token",
+    })
+
+
+@pytest.fixture
+def library(settings: Settings, tmp_path: Path) -> index.Library:
+    docs = tmp_path / "docs"
+    shutil.copytree(SAMPLES, docs)
+    lib = index.Library(settings.index_dir, model=settings.model, threshold=settings.threshold)
+    lib.ingest([str(docs)], progress=False)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def bot_api():
+    api = FakeBotAPI()
+    api.start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture
+async def running_bot(bot_api: FakeBotAPI, settings: Settings, library: index.Library):
+    """The real Application with our handlers, polling the fake server over HTTP."""
+    settings = dataclasses.replace(settings, api_base_url=bot_api.base_url,
+                                   file_base_url=bot_api.file_base_url)
+    app = build_app(settings, library)
+    async with app:
+        await app.post_init(app)  # run_polling does this; the tests drive the lifecycle by hand
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        yield app
+        await app.updater.stop()
+        await app.stop()
+
+
+async def bot_call(api: FakeBotAPI, method: str, predicate=lambda p: True, after: int = 0,
+                   timeout: float = 15) -> dict:
+    """Wait (without blocking the event loop) until the bot calls `method`."""
+    return await asyncio.to_thread(api.wait_for, method, predicate, timeout, after)

@@ -1,0 +1,274 @@
+"""A fake Telegram Bot API server on 127.0.0.1 that speaks the real HTTP protocol.
+
+It records every call, answers the methods the bot uses, and serves updates to real long
+polling (getUpdates waits until an update arrives or its timeout passes).
+"""
+
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+JSON_FIELDS = {
+    "reply_markup", "entities", "link_preview_options", "reply_parameters", "commands",
+    "results", "allowed_updates", "caption_entities", "scope", "button",
+}
+
+
+class FakeBotAPI:
+    """Holds updates for the bot and records what the bot sent."""
+
+    def __init__(self, token: str = "123456:TEST-token", username: str = "verbatim_test_bot") -> None:
+        self.token = token
+        self.bot = {"id": 999000, "is_bot": True, "first_name": "Verbatim", "username": username,
+                    "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": True}
+        self.calls: list[tuple[str, dict]] = []
+        self.files: dict[str, bytes] = {}
+        self.failures: list[dict] = []
+        self._updates: list[dict] = []
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._server: ThreadingHTTPServer | None = None
+
+    # ----- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                api._handle(self)
+
+            do_GET = do_POST  # noqa: N815
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ----- what a user does -----------------------------------------------------------------
+
+    def push(self, **update) -> dict:
+        with self._cond:
+            update["update_id"] = next(self._ids)
+            self._updates.append(update)
+            self._cond.notify_all()
+        return update
+
+    def message(self, text: str, chat_id: int = 42, chat_type: str = "private", user_id: int = 42,
+                reply_to: dict | None = None, **extra) -> dict:
+        """Send a text message from a user; returns the message as the bot will see it."""
+        message = {
+            "message_id": next(self._message_ids), "date": int(time.time()),
+            "chat": _chat(chat_id, chat_type), "from": _user(user_id), "text": text, **extra,
+        }
+        entities = _entities(text)
+        if entities:
+            message["entities"] = entities
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        self.push(message=message)
+        return message
+
+    def press(self, bot_message: dict, data: str, user_id: int = 42) -> dict:
+        """Press an inline button under a message the bot sent."""
+        return self.push(callback_query={
+            "id": str(next(self._ids)), "from": _user(user_id), "chat_instance": "ci",
+            "message": bot_message, "data": data,
+        })
+
+    def inline(self, query: str, user_id: int = 42) -> dict:
+        return self.push(inline_query={"id": str(next(self._ids)), "from": _user(user_id),
+                                       "query": query, "offset": ""})
+
+    def fail_next(self, method: str, error_code: int, description: str, **parameters) -> None:
+        """Make the next call of `method` fail as Telegram would (403, 429 with retry_after…)."""
+        self.failures.append({"method": method, "error_code": error_code,
+                              "description": description, "parameters": parameters})
+
+    # ----- what the bot did -----------------------------------------------------------------
+
+    def sent(self, method: str) -> list[dict]:
+        return [params for name, params in list(self.calls) if name == method]
+
+    def wait_for(self, method: str, predicate=lambda p: True, timeout: float = 15, after: int = 0) -> dict:
+        """Block until the bot calls `method` with matching parameters (after call `after`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for name, params in list(self.calls)[after:]:
+                if name == method and predicate(params):
+                    return params
+            time.sleep(0.02)
+        raise AssertionError(f"the bot did not call {method} in {timeout}s; calls: "
+                             f"{[n for n, _ in self.calls if n != 'getUpdates']}")
+
+    # ----- the HTTP side --------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urllib.parse.urlparse(request.path).path
+        prefix = f"/bot{self.token}/"
+        if path.startswith(f"/file/bot{self.token}/"):
+            return self._serve_file(request, path.split("/", 3)[3])
+        if not path.startswith(prefix):
+            return _reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        method = path[len(prefix):]
+        params = _params(request)
+        self.calls.append((method, params))
+        failure = next((f for f in self.failures if f["method"] == method), None)
+        if failure:
+            self.failures.remove(failure)
+            body = {"ok": False, "error_code": failure["error_code"], "description": failure["description"]}
+            if failure["parameters"]:
+                body["parameters"] = failure["parameters"]
+            return _reply(request, failure["error_code"], body)
+        handler = getattr(self, "_api_" + method, None)
+        if handler is None:
+            return _reply(request, 404, {"ok": False, "error_code": 404,
+                                         "description": "Not Found: method not found"})
+        _reply(request, 200, {"ok": True, "result": handler(params)})
+
+    def _serve_file(self, request, file_path: str) -> None:
+        data = self.files.get(file_path)
+        if data is None:
+            return _reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        request.send_response(200)
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _api_getMe(self, params):  # noqa: N802
+        return self.bot
+
+    def _api_getUpdates(self, params):  # noqa: N802
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and time.monotonic() < deadline and self._server:
+                self._cond.wait(max(0.0, deadline - time.monotonic()))
+            return list(self._updates[: int(params.get("limit") or 100)])
+
+    def _bot_message(self, params, message_id=None):
+        chat_id = int(params["chat_id"])
+        message = {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
+                   "chat": _chat(chat_id, "private" if chat_id > 0 else "supergroup"),
+                   "from": self.bot, "text": params.get("text", "")}
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _api_sendMessage(self, params):  # noqa: N802
+        return self._bot_message(params)
+
+    def _api_editMessageText(self, params):  # noqa: N802
+        return self._bot_message(params, int(params["message_id"]))
+
+    def _api_sendDocument(self, params):  # noqa: N802
+        return self._bot_message(params)
+
+    def _api_getFile(self, params):  # noqa: N802
+        file_id = params["file_id"]
+        return {"file_id": file_id, "file_unique_id": file_id, "file_path": f"documents/{file_id}",
+                "file_size": len(self.files.get(f"documents/{file_id}", b""))}
+
+    def _api_getChatMember(self, params):  # noqa: N802
+        status = "administrator" if int(params["user_id"]) in getattr(self, "group_admins", set()) else "member"
+        return {"status": status, "user": _user(int(params["user_id"])),
+                **({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
+                    "can_delete_messages": True, "can_manage_video_chats": True,
+                    "can_restrict_members": True, "can_promote_members": False,
+                    "can_change_info": True, "can_invite_users": True, "can_post_stories": False,
+                    "can_edit_stories": False, "can_delete_stories": False}
+                   if status == "administrator" else {})}
+
+    def _api_true(self, params):
+        return True
+
+    _api_deleteWebhook = _api_setMyCommands = _api_sendChatAction = _api_true  # noqa: N815
+    _api_answerCallbackQuery = _api_answerInlineQuery = _api_close = _api_true  # noqa: N815
+
+
+def _chat(chat_id: int, chat_type: str) -> dict:
+    chat = {"id": chat_id, "type": chat_type}
+    if chat_type == "private":
+        chat["first_name"] = "Ada"
+    else:
+        chat["title"] = "Reading group"
+    return chat
+
+
+def _user(user_id: int) -> dict:
+    return {"id": user_id, "is_bot": False, "first_name": "Ada", "username": f"user{user_id}"}
+
+
+def _entities(text: str) -> list[dict]:
+    """Mark commands and @mentions as Telegram does (offsets in UTF-16 units)."""
+    entities, offset = [], 0
+    for word in text.split(" "):
+        length = len(word.encode("utf-16-le")) // 2
+        if word.startswith("/") and offset == 0 and len(word) > 1:
+            entities.append({"type": "bot_command", "offset": 0, "length": length})
+        elif word.startswith("@") and len(word) > 1:
+            entities.append({"type": "mention", "offset": offset, "length": length})
+        offset += length + 1
+    return entities
+
+
+def _params(request: BaseHTTPRequestHandler) -> dict:
+    length = int(request.headers.get("Content-Length") or 0)
+    body = request.rfile.read(length) if length else b""
+    content_type = request.headers.get("Content-Type", "")
+    if content_type.startswith("application/json"):
+        return json.loads(body or b"{}")
+    if content_type.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+        raw = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            raw[name] = payload if part.get_filename() else payload.decode()
+    else:
+        raw = dict(urllib.parse.parse_qsl(body.decode(), keep_blank_values=True))
+        raw.update(dict(urllib.parse.parse_qsl(urllib.parse.urlparse(request.path).query)))
+    return {k: json.loads(v) if k in JSON_FIELDS and isinstance(v, str) else v for k, v in raw.items()}
+
+
+def _reply(request: BaseHTTPRequestHandler, status: int, body: dict) -> None:
+    data = json.dumps(body).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(data)))
+    request.end_headers()
+    try:
+        request.wfile.write(data)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client gave up (a long poll cut short at shutdown)
