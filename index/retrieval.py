@@ -56,10 +56,10 @@ def _pick_answers(
     sentences = [_sentences(chunk) for chunk, _ in ranked]
     flat = [span for spans in sentences for span in spans]
     scores = iter(sentence_scores(question, query, [s.text for s in flat], embedder))
-    hits: list[Hit] = []
+    scored: list[tuple[float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
     for (chunk, score), spans in zip(ranked, sentences):
-        best = max(((next(scores), span) for span in spans), key=lambda pair: pair[0])[1]
+        best_score, best = max(((next(scores), span) for span in spans), key=lambda pair: pair[0])
         key = (chunk.document.id, best.start, best.end)
         if key in seen:
             continue
@@ -67,8 +67,10 @@ def _pick_answers(
         doc = chunk.document
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
-        hits.append(Hit(info, chunk.id, quote, best, score))
-    return hits
+        # A chunk whose best sentence answers well outranks one that is only broadly similar.
+        scored.append((score + best_score, Hit(info, chunk.id, quote, best, score)))
+    scored.sort(key=lambda pair: pair[0], reverse=True)
+    return [hit for _, hit in scored]
 
 
 def _sentences(chunk: StoredChunk) -> list[Span]:

@@ -1,0 +1,99 @@
+"""The `verbatim` command as a script would use it."""
+
+import json
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import HASH_MODEL, HASH_THRESHOLD, SAMPLES
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("VERBATIM_MODEL", HASH_MODEL)
+    monkeypatch.setenv("VERBATIM_THRESHOLD", str(HASH_THRESHOLD))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_ingest_list_ask_show_remove(run, tmp_path):
+    index = ["--index", str(tmp_path / "idx")]
+    code, out, _ = run("ingest", str(SAMPLES), *index, "--quiet")
+    assert code == 0 and "3 added" in out and "chunks embedded" in out
+    code, out, _ = run("ingest", str(SAMPLES), *index, "--quiet")
+    assert "3 unchanged" in out and "0 chunks embedded" in out
+
+    code, out, _ = run("documents", "--json", *index)
+    docs = json.loads(out)
+    assert all(set(d) == {"id", "title", "source", "published", "chunks"} for d in docs)
+    telegraph = next(d for d in docs if "telegraph" in d["title"])
+    assert telegraph["published"] == "2024-05-24"
+
+    code, out, _ = run("ask", "--json", "--k", "2", *index, "When was the transatlantic telegraph cable completed?")
+    answer = json.loads(out)
+    assert answer["found"] and answer["question"].startswith("When was")
+    hit = answer["hits"][0]
+    assert set(hit) == {"document", "title", "source", "score", "text", "start", "end", "answer"}
+    code, out, _ = run("show", hit["document"], "--json", *index)
+    shown = json.loads(out)
+    assert set(shown) == {"id", "title", "source", "published", "text"}
+    assert shown["text"][hit["start"] : hit["end"]] == hit["text"]
+    assert shown["text"][hit["answer"]["start"] : hit["answer"]["end"]] == hit["answer"]["text"]
+    assert "1866" in hit["answer"]["text"]
+
+    code, out, _ = run("remove", telegraph["id"], *index)
+    assert code == 0 and "removed" in out
+    code, _, err = run("show", telegraph["id"], *index)
+    assert code == 1 and err.startswith("Error: No document")
+
+
+def test_batch_answers_one_json_line_per_question_in_order(run, tmp_path):
+    index = ["--index", str(tmp_path / "idx")]
+    run("ingest", str(SAMPLES), *index, "--quiet")
+    questions = tmp_path / "q.txt"
+    questions.write_text("How much honey can a colony store?\nWho won the 1998 football league?\n")
+    code, out, _ = run("ask", "--batch", str(questions), "--json", *index)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [line["question"] for line in lines] == ["How much honey can a colony store?",
+                                                    "Who won the 1998 football league?"]
+    assert lines[0]["found"] and not lines[1]["found"]
+
+
+def test_errors_are_one_line_with_a_nonzero_exit(run, tmp_path):
+    code, _, err = run("ask", "--index", str(tmp_path / "none"), "anything")
+    assert code == 1 and "verbatim ingest" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run("ingest", str(tmp_path / "missing.txt"), "--index", str(tmp_path / "i"), "--quiet")
+    assert code != 0 and "nothing could be ingested" in err and "0 added" in out
+    code, _, err = run("serve", "--index", str(tmp_path / "i"))
+    assert code != 0 and "TELEGRAM_BOT_TOKEN" in err
+
+
+def test_bad_settings_are_reported_by_name(run, monkeypatch, tmp_path):
+    monkeypatch.setenv("VERBATIM_THRESHOLD", "high")
+    code, _, err = run("documents", "--index", str(tmp_path))
+    assert code == 1 and "VERBATIM_THRESHOLD" in err
+
+
+def test_help_explains_every_command(run):
+    code, out, _ = run("--help")
+    for command in ("ingest", "documents", "remove", "ask", "show", "chat", "serve"):
+        assert command in out
+    code, out, _ = run("ask", "--help")
+    assert "--batch" in out and "--json" in out and "--index" in out
+
+
+def test_console_chat_renders_answers_as_plain_text(run, tmp_path, monkeypatch):
+    index = ["--index", str(tmp_path / "idx")]
+    run("ingest", str(SAMPLES), *index, "--quiet")
+    questions = iter(["How much honey can a colony store?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(questions))
+    code, out, _ = run("chat", *index)
+    assert code == 0 and "**A strong colony can store more than 25 kilograms" in out
+    assert "How honeybees make honey" in out

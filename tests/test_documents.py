@@ -1,0 +1,74 @@
+"""Reading files, folders and URLs into text, title and date."""
+
+import pytest
+
+from index import UnsupportedDocument
+from index.documents import expand, load
+from tests.conftest import SAMPLES
+from tests.fakes.web import FakeWebsite, make_pdf
+
+ARTICLE = """<html><head><title>Site name | Otters sleep holding hands</title>
+<meta property="article:published_time" content="2024-03-02T08:00:00Z"></head>
+<body><nav>Home | News | Sport | Weather | Contact us | Subscribe</nav>
+<article><h1>Otters sleep holding hands</h1>
+<p>Sea otters often hold hands while they sleep, so that they do not drift apart on the water.</p>
+<p>A group of resting otters is called a raft, and rafts can include more than a hundred animals.</p>
+</article><footer>Copyright 2024. All rights reserved. Cookie settings.</footer></body></html>"""
+
+
+def test_html_keeps_the_article_and_drops_navigation(tmp_path):
+    path = tmp_path / "otters.html"
+    path.write_text(ARTICLE)
+    doc = load(str(path))
+    assert "Sea otters often hold hands" in doc.text
+    assert "Cookie settings" not in doc.text and "Subscribe" not in doc.text
+    assert "Otters sleep holding hands" in doc.title
+    assert doc.published == "2024-03-02"
+
+
+def test_markdown_title_comes_from_the_heading():
+    doc = load(str(SAMPLES / "verbatim-guide.md"))
+    assert doc.title == "Verbatim guide"
+    assert "verbatim ingest" in doc.text
+
+
+def test_pdf_text_layer_and_title(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(make_pdf(["Quarterly report.", "Revenue grew by 12 percent."], title="Q3 report"))
+    doc = load(str(path))
+    assert "Revenue grew by 12 percent." in doc.text
+    assert doc.title == "Q3 report"
+
+
+def test_folders_are_read_recursively_skipping_hidden_and_unknown_files(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "deep.md").write_text("# Deep\ntext")
+    (tmp_path / "top.txt").write_text("top")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "secret.txt").write_text("no")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    found = sorted(p.rsplit("/", 1)[1] for p in expand(str(tmp_path)))
+    assert found == ["deep.md", "top.txt"]
+
+
+def test_urls_are_downloaded_and_read_by_content_type():
+    with FakeWebsite() as site:
+        site.pages["/story"] = ("text/html; charset=utf-8", ARTICLE.encode())
+        site.pages["/paper"] = ("application/pdf", make_pdf(["Cats purr at 25 to 150 hertz."]))
+        story = load(site.url("/story"))
+        paper = load(site.url("/paper"))
+        assert story.source == site.url("/story") and "raft" in story.text
+        assert "purr" in paper.text
+        with pytest.raises(UnsupportedDocument, match="could not download"):
+            load(site.url("/missing"))
+
+
+def test_unsupported_and_malformed_files_get_clear_reasons(tmp_path):
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnsupportedDocument, match=r"\.xlsx are not supported"):
+        load(str(tmp_path / "sheet.xlsx"))
+    (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.7 garbage")
+    with pytest.raises(UnsupportedDocument, match="PDF"):
+        load(str(tmp_path / "bad.pdf"))
+    (tmp_path / "latin.txt").write_bytes("Café au lait costs 3 €.".encode("cp1252"))
+    assert "Café" in load(str(tmp_path / "latin.txt")).text

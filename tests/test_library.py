@@ -1,0 +1,154 @@
+"""The index with real SQLite and FAISS and the deterministic embedder."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import index
+from index import Library, SourceText
+from tests.conftest import HASH_MODEL, HASH_THRESHOLD, ROOT
+
+
+def make_library(directory: Path, **kwargs) -> Library:
+    return Library(directory, model=HASH_MODEL, threshold=HASH_THRESHOLD, **kwargs)
+
+
+def embedded(library: Library) -> int:
+    return getattr(library.embedder, "calls", 0)
+
+
+def test_every_hit_quotes_the_stored_document_verbatim(library):
+    answer = library.search("When did Morse send his message to Baltimore?", k=5)
+    assert answer.found
+    for hit in answer.hits:
+        text = library.document(hit.document.id).text
+        assert text[hit.quote.start : hit.quote.end] == hit.quote.text
+        assert text[hit.answer.start : hit.answer.end] == hit.answer.text
+        assert hit.quote.start <= hit.answer.start < hit.answer.end <= hit.quote.end
+    assert "24 May 1844" in answer.hits[0].answer.text
+
+
+def test_reingesting_unchanged_documents_embeds_nothing(library, tmp_path):
+    before = embedded(library)
+    report = library.ingest([str(tmp_path / "docs")], progress=False)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 3)
+    assert report.chunks_embedded == 0
+    assert embedded(library) == before
+
+
+def test_a_changed_document_replaces_its_chunks(library, tmp_path):
+    path = tmp_path / "docs" / "honeybees.txt"
+    path.write_text(path.read_text().replace("25 kilograms", "40 kilograms"))
+    report = library.ingest([str(path)], progress=False)
+    assert (report.added, report.updated) == (0, 1)
+    # Only the chunk whose text changed (and its overlapping neighbour) is embedded again.
+    assert 1 <= report.chunks_embedded < len(library.vectors())
+    answer = library.search("How many kilograms of honey can a colony store?")
+    assert "40 kilograms" in answer.hits[0].answer.text
+    assert all("25 kilograms" not in hit.quote.text for hit in answer.hits)
+
+
+def test_remove_deletes_the_document_and_its_vectors(library):
+    doc = next(d for d in library.documents() if "telegraph" in d.title)
+    total = len(library.vectors())
+    removed = library.remove(doc.id[:6])
+    assert removed.id == doc.id and removed.chunks == doc.chunks
+    assert len(library.vectors()) == total - doc.chunks
+    assert all(d.id != doc.id for d in library.documents())
+    answer = library.search("When did Morse send his message to Baltimore?")
+    assert all(hit.document.id != doc.id for hit in answer.hits)
+    with pytest.raises(index.DocumentNotFound):
+        library.remove(doc.id)
+
+
+def test_saved_index_loads_with_the_same_results(library, settings):
+    question = "What do house bees do with the nectar?"
+    before = library.search(question)
+    reopened = make_library(settings.index_dir, create=False)
+    after = reopened.search(question)
+    assert [(h.chunk_id, h.answer) for h in after.hits] == [(h.chunk_id, h.answer) for h in before.hits]
+
+
+def test_opening_with_another_model_names_the_fix(library, settings):
+    with pytest.raises(index.ModelMismatch, match=f"VERBATIM_MODEL={HASH_MODEL}"):
+        Library(settings.index_dir, model="all-MiniLM-L6-v2")
+
+
+def test_missing_index_is_reported(tmp_path):
+    with pytest.raises(index.IndexNotFound, match="verbatim ingest"):
+        make_library(tmp_path / "nothing", create=False)
+
+
+def test_unreadable_files_are_skipped_and_reported(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("Otters hold hands while they sleep so they do not drift apart.")
+    (folder / "empty.md").write_text("   \n")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    library = make_library(tmp_path / "index")
+    report = library.ingest([str(folder), str(tmp_path / "missing.txt")], progress=False)
+    assert (report.added, report.failed) == (1, 4)
+    reasons = " ".join(reason for _, reason in report.errors)
+    assert "no text" in reasons and "PDF" in reasons and "binary" in reasons and "no such file" in reasons
+
+
+def test_another_process_sees_new_documents_without_reopening(library, settings):
+    reader = make_library(settings.index_dir, create=False)
+    assert not reader.search("Why do otters hold hands?").found
+    library.add([SourceText("notes://otters", "Otters", "Otters hold hands while they sleep.")])
+    answer = reader.search("Why do otters hold hands?")
+    assert answer.found and answer.hits[0].document.title == "Otters"
+
+
+CRASHING_INGEST = """
+import sys, time
+sys.path.insert(0, {root!r})
+import index
+from tests.fakes.embedder import HashEmbedder, NAME
+
+class SlowEmbedder(HashEmbedder):
+    def embed(self, texts):
+        time.sleep(0.05)
+        return super().embed(texts)
+
+index.register(NAME, SlowEmbedder)
+library = index.Library({directory!r}, model=NAME)
+library.ingest([{folder!r}], progress=False)
+"""
+
+
+def test_a_crash_during_ingest_leaves_a_loadable_index(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        (folder / f"doc{i:03d}.txt").write_text(
+            f"Report {i}\n\n" + " ".join(f"Station {i} measured rainfall of {j} millimetres." for j in range(30)))
+    directory = tmp_path / "index"
+    first = make_library(directory)
+    first.add([SourceText("notes://first", "First", "The lighthouse keeper rang the bell at dawn.")])
+    first.close()
+    script = CRASHING_INGEST.format(root=str(ROOT), directory=str(directory), folder=str(folder))
+    process = subprocess.Popen([sys.executable, "-c", script])
+    probe = make_library(directory, create=False)
+    deadline = time.monotonic() + 60
+    while probe.store.generation() < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert probe.store.generation() >= 4, "the ingest did not get going"
+
+    survivor = make_library(directory, create=False)
+    assert survivor.search("Who rang the bell at dawn?").hits[0].document.title == "First"
+    for doc in survivor.documents():
+        assert doc.chunks > 0
+    assert len(survivor.vectors()) == sum(d.chunks for d in survivor.documents())
+    kept = len(survivor.documents())
+    assert 1 < kept < 401
+    report = survivor.ingest([str(folder)], progress=False)
+    assert report.unchanged == kept - 1 and report.added == 401 - kept

@@ -1,0 +1,87 @@
+"""End to end with the real packaged model (marked slow: plain `pytest` skips, `make test` runs)."""
+
+import html
+import os
+import re
+import signal
+import subprocess
+import sys
+import dataclasses
+
+import pytest
+
+from bot.app import build_app
+from index import Library
+from tests.conftest import ROOT, SAMPLES, bot_call, shared_path
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def real_bot(bot_api, settings, tmp_path):
+    corpus = shared_path("corpus")
+    library = Library(tmp_path / "real-index")  # default model, default threshold
+    report = library.ingest([str(corpus), str(SAMPLES)], progress=False)
+    assert report.failed == 0
+    settings = dataclasses.replace(settings, api_base_url=bot_api.base_url, model=library.model_name,
+                                   threshold=library.threshold)
+    app = build_app(settings, library)
+    async with app:
+        await app.start()
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        yield library
+        await app.updater.stop()
+        await app.stop()
+
+
+def quotes(message: str) -> list[str]:
+    return [html.unescape(re.sub(r"<[^>]+>", "", q))
+            for q in re.findall(r"<blockquote>(.*?)</blockquote>", message, re.S)]
+
+
+async def test_news_questions_get_verbatim_quotes_from_the_article(real_bot, bot_api):
+    library = real_bot
+    texts = {d.title: library.document(d.id).text for d in library.documents()}
+    article = next(t for title, t in texts.items() if "nato" in title.lower())
+    questions = [
+        ("What did NATO call China's role in Russia's war against Ukraine?", "decisive enabler"),
+        ("What did NATO leaders call on China to cease?", "cease all material and political support"),
+        ("How much honey can a strong colony store?", "25 kilograms"),
+    ]
+    for number, (question, expected) in enumerate(questions):
+        count = len(bot_api.calls)
+        bot_api.message(question)
+        reply = await bot_call(bot_api, "sendMessage", after=count, timeout=30)
+        found = quotes(reply["text"])
+        assert found, reply["text"]
+        for quote in found:
+            assert any(quote in text for text in texts.values()), quote
+        bold = html.unescape(re.search(r"<b>(.*?)</b>", reply["text"], re.S).group(1))
+        assert expected in bold, (question, bold)
+    assert "decisive enabler" in article
+
+    count = len(bot_api.calls)
+    bot_api.message("What is the recipe for a good lasagne?")
+    reply = await bot_call(bot_api, "sendMessage", after=count, timeout=30)
+    assert reply["text"].startswith("I couldn't find that in the documents.")
+
+
+def test_serve_runs_as_a_process_answers_and_stops_on_sigint(bot_api, tmp_path):
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": bot_api.token,
+           "TELEGRAM_API_BASE_URL": bot_api.base_url, "TELEGRAM_FILE_BASE_URL": bot_api.file_base_url,
+           "VERBATIM_INDEX_DIR": str(tmp_path / "index")}
+    env.pop("VERBATIM_MODEL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "run", str(SAMPLES)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        bot_api.wait_for("setMyCommands", timeout=120)
+        bot_api.message("When did Morse send a message from Washington to Baltimore?")
+        reply = bot_api.wait_for("sendMessage", timeout=60)
+        assert "24 May 1844" in html.unescape(reply["text"])
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err[-2000:]
+    assert bot_api.token not in out + err and "TEST-token" not in err
