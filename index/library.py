@@ -13,9 +13,9 @@ from . import documents as loader
 from .chunking import chunk_spans
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
-from .retrieval import DEFAULT_THRESHOLD, search
+from .retrieval import DEFAULT_THRESHOLD, rank, search
 from .store import NewChunk, Store
-from .types import Answer, Document, DocumentInfo, IngestReport, SourceText
+from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
 from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,11 @@ class Library:
         with self._lock:
             vectors = self.vectors()
             return search(question, k, self.embedder, vectors, self.store, self.threshold)
+
+    def rank(self, question: str, k: int = 10) -> list[Hit]:
+        """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
+        with self._lock:
+            return rank(question, k, self.embedder, self.vectors(), self.store)
 
     def vectors(self) -> VectorIndex:
         """Return the vector index, reloaded if any process changed the index since."""

@@ -17,7 +17,10 @@ DEFAULT_THRESHOLD = 0.35
 # How much a sentence's share of the question's words adds to its cosine when picking the
 # answering sentence; questions often reuse the answer's own words.
 LEXICAL_WEIGHT = 0.5
-SPARE = 2  # extra chunks scored, so hits that repeat an answer can be dropped
+SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
+# Chunks whose sentences are embedded to find the answer and rerank; deeper hits (later pages)
+# pick their sentence by shared words alone. Embedding sentences is most of a query's cost.
+RERANK_DEPTH = 5
 
 _WORD = re.compile(r"\w+")
 _STOPWORDS = frozenset(
@@ -37,16 +40,22 @@ def search(
 ) -> Answer:
     """Return the best `k` hits; `found` is False when even the best is below `threshold`."""
     question = question.strip()
-    if not question or k <= 0:
-        return Answer(question, False)
-    query = embedder.embed([question])[0]
-    ranked = vectors.search(query, k + SPARE)
-    chunks = store.chunks([chunk_id for chunk_id, _ in ranked])
-    hits = _pick_answers(question, query, embedder, [(chunks[i], s) for i, s in ranked if i in chunks])
+    hits = rank(question, k, embedder, vectors, store)
     passing = [hit for hit in hits if hit.score >= threshold]
     if passing:
         return Answer(question, True, tuple(passing[:k]))
     return Answer(question, False, tuple(hits[:1]))
+
+
+def rank(question: str, k: int, embedder: Embedder, vectors: VectorIndex, store: Store) -> list[Hit]:
+    """Return up to `k` hits best first, each with its answering sentence, with no threshold."""
+    if not question.strip() or k <= 0:
+        return []
+    query = embedder.embed([question])[0]
+    ranked = vectors.search(query, k + SPARE)
+    chunks = store.chunks([chunk_id for chunk_id, _ in ranked])
+    pairs = [(chunks[i], s) for i, s in ranked if i in chunks]
+    return _pick_answers(question, query, embedder, pairs)[:k]
 
 
 def _pick_answers(
@@ -54,11 +63,13 @@ def _pick_answers(
 ) -> list[Hit]:
     """Choose the answering sentence of each chunk and drop hits that repeat one already chosen."""
     sentences = [_sentences(chunk) for chunk, _ in ranked]
-    flat = [span for spans in sentences for span in spans]
-    scores = iter(sentence_scores(question, query, [s.text for s in flat], embedder))
-    scored: list[tuple[float, Hit]] = []
+    flat = [span.text for spans in sentences[:RERANK_DEPTH] for span in spans]
+    lexical = [span.text for spans in sentences[RERANK_DEPTH:] for span in spans]
+    scores = iter(sentence_scores(question, query, flat, embedder)
+                  + [LEXICAL_WEIGHT * overlap for overlap in word_overlap(question, lexical)])
+    scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
-    for (chunk, score), spans in zip(ranked, sentences):
+    for position, ((chunk, score), spans) in enumerate(zip(ranked, sentences)):
         best_score, best = max(((next(scores), span) for span in spans), key=lambda pair: pair[0])
         key = (chunk.document.id, best.start, best.end)
         if key in seen:
@@ -68,9 +79,9 @@ def _pick_answers(
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         # A chunk whose best sentence answers well outranks one that is only broadly similar.
-        scored.append((score + best_score, Hit(info, chunk.id, quote, best, score)))
-    scored.sort(key=lambda pair: pair[0], reverse=True)
-    return [hit for _, hit in scored]
+        scored.append((position >= RERANK_DEPTH, -(score + best_score), Hit(info, chunk.id, quote, best, score)))
+    scored.sort(key=lambda row: row[:2])
+    return [hit for *_, hit in scored]
 
 
 def _sentences(chunk: StoredChunk) -> list[Span]:
@@ -88,12 +99,16 @@ def sentence_scores(
     if not sentences:
         return []
     cosines = embedder.embed(list(sentences)) @ query
+    overlaps = word_overlap(question, sentences)
+    return [float(c) + LEXICAL_WEIGHT * o for c, o in zip(cosines, overlaps)]
+
+
+def word_overlap(question: str, sentences: Sequence[str]) -> list[float]:
+    """Return the share of the question's content words found in each sentence, in [0, 1]."""
     wanted = _content_words(question)
-    scores = []
-    for cosine, sentence in zip(cosines, sentences):
-        overlap = len(wanted & _content_words(sentence)) / len(wanted) if wanted else 0.0
-        scores.append(float(cosine) + LEXICAL_WEIGHT * overlap)
-    return scores
+    if not wanted:
+        return [0.0] * len(sentences)
+    return [len(wanted & _content_words(sentence)) / len(wanted) for sentence in sentences]
 
 
 def _content_words(text: str) -> set[str]:
