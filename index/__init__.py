@@ -12,11 +12,12 @@ from .errors import (
 )
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .retrieval import DEFAULT_THRESHOLD
+from .summaries import DigestItem, Summary
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
-    "Document", "DocumentInfo", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
+    "DigestItem", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "is_url", "parse", "register",
 ]

@@ -1,6 +1,5 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
-import hashlib
 import logging
 import threading
 from collections.abc import Iterable
@@ -10,12 +9,13 @@ import numpy as np
 from tqdm import tqdm
 
 from . import documents as loader
-from .chunking import chunk_spans
+from . import indexing
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
-from .retrieval import DEFAULT_THRESHOLD, rank, search
+from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
+from .summaries import DigestItem, Summary, build_digest
 from .store import NewChunk, Store
-from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
+from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 from .vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -77,9 +77,45 @@ class Library:
 
     # ----- reading -------------------------------------------------------------------------
 
-    def documents(self) -> list[DocumentInfo]:
-        """List the stored documents."""
-        return self.store.documents()
+    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+        """List stored documents, newest first; optionally only those added after a generation
+        or ingested since an ISO date."""
+        return self.store.documents(after_generation, since)
+
+    @property
+    def generation(self) -> int:
+        """A counter every change to the index increments; a cursor for "what is new"."""
+        return self.store.generation()
+
+    def summary(self, ref: str) -> Summary:
+        """Return a document's summary, computed at ingest."""
+        doc = self.document(ref)
+        info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, self.store.chunk_count(doc.id))
+        spans = self.store.summary_spans(doc.id)
+        return Summary(info, tuple(Span(doc.text[s:e], s, e) for s, e in spans))
+
+    def digest(self, after_generation: int = -1, since: str | None = None) -> list[DigestItem]:
+        """Summarise the documents added after a point, one item per story, most covered first."""
+        docs = self.documents(after_generation, since)
+        if not docs:
+            return []
+        dim = int(self.store.meta("dim") or 0)
+        by_doc = self.store.document_vectors([d.id for d in docs], dim)
+        vectors = np.stack([_normalised(by_doc[d.id].mean(axis=0)) if len(by_doc[d.id])
+                            else np.zeros(dim, np.float32) for d in docs])
+        return build_digest(docs, vectors, lambda d: self.summary(d.id))
+
+    def matches(self, topic: str, document_ids: list[str]) -> list[Hit]:
+        """Return the best hit in each of these documents that passes the threshold for `topic`."""
+        if not document_ids:
+            return []
+        with self._lock:
+            hits = rank_within(topic, self.embedder, self.store, self.store.chunk_ids(document_ids))
+        best: dict[str, Hit] = {}
+        for hit in hits:
+            if hit.score >= self.threshold and hit.document.id not in best:
+                best[hit.document.id] = hit
+        return list(best.values())
 
     def document(self, ref: str) -> Document:
         """Return a stored document by id, id prefix or source."""
@@ -159,26 +195,23 @@ class Library:
         """Index documents already read; unchanged ones cost nothing, changed ones are replaced."""
         counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
         ids: list[str] = []
-        pending: list[tuple[Document, str, list[tuple[int, int, str]]]] = []
-        pending_chunks = 0
+        batch: list[indexing.Pending] = []
         with self._lock:
             for source in sources:
-                doc = _document(source)
+                doc = indexing.document(source)
                 ids.append(doc.id)
-                digest = _content_hash(source, self.model_name, self.chunk_tokens)
+                digest = indexing.content_hash(source, self.model_name, self.chunk_tokens)
                 previous = self.store.content_hash(doc.id)
                 if previous == digest:
                     counts["unchanged"] += 1
                     continue
                 counts["updated" if previous else "added"] += 1
-                chunks = self._chunks(doc)
-                pending.append((doc, digest, chunks))
-                pending_chunks += len(chunks)
-                if pending_chunks >= EMBED_BATCH:
-                    counts["chunks_embedded"] += self._commit(pending)
-                    pending, pending_chunks = [], 0
-            if pending:
-                counts["chunks_embedded"] += self._commit(pending)
+                batch.append(indexing.prepare(doc, digest, self.embedder, self.chunk_tokens))
+                if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
+                    counts["chunks_embedded"] += self._commit(batch)
+                    batch = []
+            if batch:
+                counts["chunks_embedded"] += self._commit(batch)
             self._save_vectors()
         return IngestReport(**counts, documents=tuple(ids))
 
@@ -196,35 +229,25 @@ class Library:
             self._save_vectors()
             return info
 
-    def _chunks(self, doc: Document) -> list[tuple[int, int, str]]:
-        title_tokens = self.embedder.count_tokens([doc.title])[0]
-        budget = max(16, min(self.chunk_tokens, self.embedder.max_tokens - title_tokens - 1))
-        spans = chunk_spans(doc.text, self.embedder.count_tokens, budget)
-        return [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans]
-
-    def _commit(self, pending: list[tuple[Document, str, list[tuple[int, int, str]]]]) -> int:
+    def _commit(self, batch: list[indexing.Pending]) -> int:
         """Embed what is not embedded yet and store a batch of documents in one transaction."""
-        hashes = {text: _hash(self.model_name, text) for _, _, chunks in pending for *_, text in chunks}
-        known = self.store.vectors_for(hashes.values())
-        todo = sorted({text for text, h in hashes.items() if h not in known})
-        if todo:
-            for text, vector in zip(todo, self.embedder.embed(todo)):
-                known[hashes[text]] = vector
+        known = self.store.vectors_for(h for p in batch for h in indexing.hashes(p, self.model_name))
+        embedded = indexing.embed(batch, known, self.embedder, self.model_name)
         vectors = self.vectors()
         with self.store.transaction() as db:
+            generation = self._bump(db)
             changes = []
-            for doc, digest, chunks in pending:
-                new = [NewChunk(s, e, hashes[t], known[hashes[t]]) for s, e, t in chunks]
-                removed, added = self.store.put_document(db, doc, digest, new)
+            for p in batch:
+                new = [NewChunk(s, e, h, v) for (s, e, _), h, v in zip(p.chunks, p.hashes, p.vectors)]
+                removed, added = self.store.put_document(db, p.doc, p.digest, new, generation, p.summary)
                 changes.append((removed, added, new))
-            self._bump(db)
         for removed, added, new in changes:
             vectors.remove(np.asarray(removed, dtype=np.int64))
             if new:
                 vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
-        return len(todo)
+        return embedded
 
-    def _bump(self, db) -> None:
+    def _bump(self, db) -> int:
         """Advance the generation inside a write; rebuild later if another process wrote too."""
         current = self.store.generation()
         if self.store.meta("model") is None:
@@ -235,6 +258,7 @@ class Library:
             self._generation = current + 1
         else:
             self._vectors = None  # another writer got in between: reload from the store
+        return current + 1
 
     def _save_vectors(self) -> None:
         if self._vectors is None:
@@ -251,20 +275,6 @@ class Library:
         self.store.close()
 
 
-def embed_input(title: str, text: str) -> str:
-    """Return what the model embeds for a chunk: the title gives context to short chunks."""
-    return f"{title}\n{text}"
-
-
-def _document(source: SourceText) -> Document:
-    doc_id = hashlib.sha1(source.source.encode()).hexdigest()[:10]
-    return Document(doc_id, source.title, source.source, source.published, source.text)
-
-
-def _content_hash(source: SourceText, model: str, chunk_tokens: int) -> str:
-    parts = [model, str(chunk_tokens), source.title, source.published or "", source.text]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-
-def _hash(model: str, text: str) -> str:
-    return hashlib.sha1(f"{model}\x1f{text}".encode()).hexdigest()
+def _normalised(vector: np.ndarray) -> np.ndarray:
+    norm = np.linalg.norm(vector)
+    return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)

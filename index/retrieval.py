@@ -58,6 +58,19 @@ def rank(question: str, k: int, embedder: Embedder, vectors: VectorIndex, store:
     return _pick_answers(question, query, embedder, pairs)[:k]
 
 
+def rank_within(question: str, embedder: Embedder, store: Store, chunk_ids: list[int]) -> list[Hit]:
+    """Rank only the given chunks (exactly, by brute force): is a new document on a topic?"""
+    if not question.strip() or not chunk_ids:
+        return []
+    query = embedder.embed([question])[0]
+    chunks = store.chunks(chunk_ids)
+    ids = [i for i in chunk_ids if i in chunks]
+    matrix = store.chunk_vectors(ids)
+    order = np.argsort(-(matrix @ query), kind="stable")
+    pairs = [(chunks[ids[i]], float(matrix[i] @ query)) for i in order]
+    return _pick_answers(question, query, embedder, pairs)
+
+
 def _pick_answers(
     question: str, query: np.ndarray, embedder: Embedder, ranked: list[tuple[StoredChunk, float]]
 ) -> list[Hit]:

@@ -1,6 +1,7 @@
 """Documents, chunks and their vectors in one SQLite file: the index's source of truth."""
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,8 +21,11 @@ CREATE TABLE IF NOT EXISTS documents (
     published TEXT,
     text TEXT NOT NULL,
     content_hash TEXT NOT NULL,
-    ingested_at TEXT NOT NULL
+    ingested_at TEXT NOT NULL,
+    generation INTEGER NOT NULL,  -- the index generation that added or last changed it
+    summary TEXT NOT NULL DEFAULT '[]'  -- JSON [[start, end], ...] of the summary sentences
 );
+CREATE INDEX IF NOT EXISTS documents_by_generation ON documents(generation);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
@@ -115,14 +119,16 @@ class Store:
         return found
 
     def put_document(
-        self, db: sqlite3.Connection, doc: Document, content_hash: str, chunks: list[NewChunk]
+        self, db: sqlite3.Connection, doc: Document, content_hash: str, chunks: list[NewChunk],
+        generation: int, summary: list[tuple[int, int]],
     ) -> tuple[list[int], list[int]]:
         """Store or replace a document and its chunks; return (removed ids, new ids)."""
         removed = self.delete_document(db, doc.id)
         db.execute(
-            "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, _now()),
+            "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
+            " generation, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, _now(),
+             generation, json.dumps(summary)),
         )
         added = []
         for ordinal, chunk in enumerate(chunks):
@@ -160,14 +166,45 @@ class Store:
         ).fetchone()
         return Document(*row) if row else None
 
-    def documents(self) -> list[DocumentInfo]:
-        """List stored documents, newest first."""
+    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+        """List stored documents newest first, optionally only those added after a point."""
         rows = self._db.execute(
             "SELECT d.id, d.title, d.source, d.published, COUNT(c.id) FROM documents d"
-            " LEFT JOIN chunks c ON c.document_id = d.id GROUP BY d.id"
-            " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title"
+            " LEFT JOIN chunks c ON c.document_id = d.id"
+            " WHERE d.generation > ? AND d.ingested_at >= ? GROUP BY d.id"
+            " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title",
+            (after_generation, since or ""),
         ).fetchall()
         return [DocumentInfo(*row) for row in rows]
+
+    def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
+        """Return the stored summary sentences of a document as (start, end) pairs."""
+        row = self._db.execute("SELECT summary FROM documents WHERE id = ?", (document_id,)).fetchone()
+        return [tuple(pair) for pair in json.loads(row[0])] if row else []
+
+    def document_vectors(self, document_ids: list[str], dim: int) -> dict[str, np.ndarray]:
+        """Return each document's chunk vectors as a matrix."""
+        out: dict[str, list[np.ndarray]] = {doc_id: [] for doc_id in document_ids}
+        for i in range(0, len(document_ids), 500):
+            part = document_ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for doc_id, blob in self._db.execute(
+                f"SELECT document_id, vector FROM chunks WHERE document_id IN ({marks}) ORDER BY id", part
+            ):
+                out[doc_id].append(np.frombuffer(blob, dtype=np.float32))
+        return {k: np.stack(v) if v else np.zeros((0, dim), np.float32) for k, v in out.items()}
+
+    def chunk_vectors(self, ids: list[int]) -> np.ndarray:
+        """Return the vectors of these chunks, in the given order."""
+        marks = ",".join("?" * len(ids))
+        rows = dict(self._db.execute(f"SELECT id, vector FROM chunks WHERE id IN ({marks})", ids).fetchall())
+        return np.stack([np.frombuffer(rows[i], dtype=np.float32) for i in ids])
+
+    def chunk_ids(self, document_ids: list[str]) -> list[int]:
+        """Return the ids of these documents' chunks."""
+        marks = ",".join("?" * len(document_ids))
+        return [r[0] for r in self._db.execute(
+            f"SELECT id FROM chunks WHERE document_id IN ({marks}) ORDER BY id", document_ids)]
 
     def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         """Return the chunks with these ids, each with its document."""
