@@ -1,6 +1,8 @@
-"""The whole bot in one place: every handler, the error handler and the start-up hooks."""
+"""The whole bot in one place: every handler, job, error handler and start-up hook."""
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 
 from telegram import BotCommand
 from telegram.ext import (
@@ -15,15 +17,19 @@ from telegram.ext import (
 
 from index import Library
 
-from . import handlers
+from . import handlers, subscribing, uploads
 from .answers import RecentAnswers
 from .config import Settings
+from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
+from .subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
 
-def build_app(settings: Settings, library: Library) -> Application:
-    """Wire the Telegram application: handlers, error handler and start-up hook."""
+def build_app(
+    settings: Settings, library: Library, clock: Callable[[], dt.datetime] = utc_now
+) -> Application:
+    """Wire the Telegram application: handlers, jobs, error handler and start-up hook."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     app = (
@@ -31,19 +37,31 @@ def build_app(settings: Settings, library: Library) -> Application:
         .token(settings.telegram_bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(max_retries=3))  # flood limits; waits out RetryAfter
         .concurrent_updates(8)
-        .post_init(_register_commands)
+        .post_init(_start_up)
         .build()
     )
-    app.bot_data.update(library=library, settings=settings, answers=RecentAnswers())
+    app.bot_data.update(
+        library=library, settings=settings, answers=RecentAnswers(), clock=clock,
+        subscriptions=Subscriptions(library.directory / "subscriptions.sqlite3"),
+    )
 
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help))
     app.add_handler(CommandHandler("sources", handlers.sources))
     app.add_handler(CommandHandler("ask", handlers.ask))
+    app.add_handler(CommandHandler("summary", subscribing.summary))
+    app.add_handler(CommandHandler("subscribe", subscribing.subscribe))
+    app.add_handler(CommandHandler("subscriptions", subscribing.subscriptions))
+    app.add_handler(CommandHandler("unsubscribe", subscribing.unsubscribe))
+    app.add_handler(CommandHandler("timezone", subscribing.timezone))
+    app.add_handler(CommandHandler("ingest", uploads.ingest_url))
     app.add_handler(CallbackQueryHandler(handlers.more, pattern=r"^more:"))
+    app.add_handler(CallbackQueryHandler(subscribing.watch_button, pattern=r"^watch:"))
+    app.add_handler(CallbackQueryHandler(subscribing.remove_button, pattern=r"^unsub:\d+$"))
     app.add_handler(InlineQueryHandler(handlers.inline_query))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, uploads.receive_document))
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.ask)
     )
@@ -56,9 +74,14 @@ def build_app(settings: Settings, library: Library) -> Application:
     )
     app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, handlers.unknown_command))
     app.add_error_handler(handlers.on_error)
+
+    app.job_queue.run_repeating(watch_documents, settings.watch_interval, first=1, name="watch_documents")
+    app.job_queue.run_repeating(poll_feeds, settings.feed_interval, first=min(5.0, settings.feed_interval),
+                                name="poll_feeds")
     return app
 
 
-async def _register_commands(app: Application) -> None:
+async def _start_up(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in handlers.COMMANDS.items()])
+    await restore_schedules(app)
     log.info("serving as @%s", app.bot.username)

@@ -1,5 +1,6 @@
 """The `verbatim` command: ingest, list, remove, ask, show, chat and serve."""
 
+import datetime
 import json
 import logging
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from index import Answer, Library, VerbatimError
+from index import Answer, Feeds, Library, Summary, VerbatimError
 
 from . import formatting
 from .config import Settings, SettingsError
@@ -153,6 +154,111 @@ def answer_json(answer: Answer) -> dict:
             for hit in answer.hits
         ],
     }
+
+
+@cli.command()
+@click.argument("documents", nargs=-1)
+@index_option
+@click.option("--all", "every", is_flag=True, help="Summarise every document.")
+@click.option("--json", "as_json", is_flag=True, help='One line per document: {"document", "sentences": [{"text", "start", "end"}]}.')
+@click.pass_obj
+def summarize(obj: Context, documents: tuple[str, ...], index_dir: Path | None, every: bool, as_json: bool) -> None:
+    """Print the extractive summary (1-3 verbatim sentences) of documents."""
+    library = obj.library(index_dir)
+    refs = [d.id for d in library.documents()] if every else list(documents)
+    if not refs:
+        raise click.UsageError("name DOCUMENTs or use --all")
+    for ref in refs:
+        summary = library.summary(ref)
+        click.echo(json.dumps(summary_json(summary), ensure_ascii=False) if as_json else _summary_text(summary))
+
+
+def summary_json(summary: Summary) -> dict:
+    """Shape a summary as the stable `summarize --json` object."""
+    return {"document": summary.document.id,
+            "sentences": [{"text": s.text, "start": s.start, "end": s.end} for s in summary.sentences]}
+
+
+def _summary_text(summary: Summary) -> str:
+    lines = [f"{summary.document.title} ({summary.document.id})"]
+    lines += [f"  > {span.text}" for span in summary.sentences]
+    return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@index_option
+@click.option("--since", required=True, help="Documents ingested on or after this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of stories.")
+@click.pass_obj
+def digest(obj: Context, index_dir: Path | None, since: str, as_json: bool) -> None:
+    """Print a digest of new documents: one item per story, near-duplicates merged."""
+    try:
+        since = datetime.date.fromisoformat(since).isoformat()
+    except ValueError:
+        raise click.BadParameter("use a date like 2026-11-28", param_hint="--since") from None
+    items = obj.library(index_dir).digest(since=since)
+    if as_json:
+        click.echo(json.dumps([{**summary_json(item.summary),
+                                "sources": [asdict(d) for d in item.sources]} for item in items],
+                              ensure_ascii=False, indent=2))
+        return
+    for number, item in enumerate(items, start=1):
+        carried = f" [{len(item.sources)} sources]" if len(item.sources) > 1 else ""
+        click.echo(f"{number}. {_summary_text(item.summary).rstrip()}{carried}")
+        for doc in item.sources[1:]:
+            click.echo(f"     also: {doc.title} ({doc.source})")
+    click.echo(f"{len(items)} stories", err=True)
+
+
+@cli.group()
+def feeds() -> None:
+    """Follow RSS/Atom feeds; the bot polls them (VERBATIM_FEED_INTERVAL) and ingests new entries."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@index_option
+@click.pass_obj
+def feeds_add(obj: Context, url: str, index_dir: Path | None) -> None:
+    """Follow a feed."""
+    feed = Feeds(obj.library(index_dir, create=True)).add(url)
+    click.echo(f"following {feed.url}")
+
+
+@feeds.command("list")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_obj
+def feeds_list(obj: Context, index_dir: Path | None, as_json: bool) -> None:
+    """List followed feeds and how their last poll went."""
+    followed = Feeds(obj.library(index_dir, create=True)).all()
+    if as_json:
+        click.echo(json.dumps([asdict(f) for f in followed], ensure_ascii=False, indent=2))
+        return
+    for feed in followed:
+        status = f"error: {feed.error}" if feed.error else f"polled {feed.polled_at or 'never'}"
+        click.echo(f"{feed.url}  {feed.title or ''}  {feed.entries} entries  {status}")
+
+
+@feeds.command("remove")
+@click.argument("url")
+@index_option
+@click.pass_obj
+def feeds_remove(obj: Context, url: str, index_dir: Path | None) -> None:
+    """Stop following a feed (its documents stay)."""
+    Feeds(obj.library(index_dir)).remove(url)
+    click.echo(f"stopped following {url}")
+
+
+@feeds.command("poll")
+@index_option
+@click.pass_obj
+def feeds_poll(obj: Context, index_dir: Path | None) -> None:
+    """Poll every feed now and ingest new entries (for cron, or without the bot)."""
+    report = Feeds(obj.library(index_dir, create=True)).poll()
+    for source, reason in report.errors:
+        click.echo(f"problem: {reason}", err=True)
+    click.echo(report.summary())
 
 
 @cli.command()

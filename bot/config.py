@@ -30,6 +30,10 @@ class Settings:
     max_results: int = 9
     max_question_chars: int = 1000
     log_level: str = "INFO"
+    watch_interval: float = 30.0
+    feed_interval: float = 900.0
+    max_upload_mb: int = 20
+    upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> "Settings":
@@ -49,6 +53,10 @@ class Settings:
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
             log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),
+            watch_interval=_number(env, "VERBATIM_WATCH_INTERVAL", defaults.watch_interval, float),
+            feed_interval=_number(env, "VERBATIM_FEED_INTERVAL", defaults.feed_interval, float),
+            max_upload_mb=_number(env, "VERBATIM_MAX_UPLOAD_MB", defaults.max_upload_mb, int),
+            upload_types=_suffixes(get("VERBATIM_UPLOAD_TYPES")) or defaults.upload_types,
         )
 
     @classmethod
@@ -67,6 +75,12 @@ def _ids(raw: str | None) -> frozenset[int]:
         raise SettingsError(
             f"VERBATIM_ADMIN_IDS must be numeric Telegram user ids separated by commas, not {raw!r}"
         ) from None
+
+
+def _suffixes(raw: str | None) -> frozenset[str]:
+    if not raw:
+        return frozenset()
+    return frozenset("." + part.strip().lstrip(".").lower() for part in raw.split(",") if part.strip())
 
 
 def _number(env: Mapping[str, str], name: str, default, kind):

@@ -38,17 +38,17 @@ def excerpt(hit: Hit, limit: int) -> Quote:
     text = quote.text
     if telegram_length(text) <= limit:
         return Quote(text[:a_start], text[a_start:a_end], text[a_end:], False)
-    bold = _prefix(text[a_start:a_end], limit)
+    bold = clip(text[a_start:a_end], limit)
     if len(bold) < a_end - a_start:
         return Quote("", bold, "", True)
     room = limit - telegram_length(bold)
     tail = text[a_end:]
-    before = _suffix(text[:a_start], room - min(telegram_length(tail), room // 2))
-    after = _prefix(tail, room - telegram_length(before))
+    before = clip_start(text[:a_start], room - min(telegram_length(tail), room // 2))
+    after = clip(tail, room - telegram_length(before))
     return Quote(before, bold, after, True)
 
 
-def _prefix(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     """Longest prefix within `limit` UTF-16 units, never splitting a surrogate pair."""
     if telegram_length(text) <= limit:
         return text
@@ -62,17 +62,17 @@ def _prefix(text: str, limit: int) -> str:
     return "".join(out)
 
 
-def _suffix(text: str, limit: int) -> str:
-    return _prefix(text[::-1], limit)[::-1]
+def clip_start(text: str, limit: int) -> str:
+    return clip(text[::-1], limit)[::-1]
 
 
 def source_line(doc: DocumentInfo) -> tuple[str, str]:
     """Return the source line as (HTML, plain text): title, date and link when there is one."""
-    title = _prefix(doc.title, TITLE_LIMIT)
-    parts_html = [f"<b>{_esc(title)}</b>"]
+    title = clip(doc.title, TITLE_LIMIT)
+    parts_html = [f"<b>{escape(title)}</b>"]
     parts_plain = [title]
     if doc.published:
-        parts_html.append(_esc(doc.published[:10]))
+        parts_html.append(escape(doc.published[:10]))
         parts_plain.append(doc.published[:10])
     if doc.source.startswith(("http://", "https://")):
         parts_html.append(f'<a href="{html.escape(doc.source, quote=True)}">source</a>')
@@ -85,7 +85,7 @@ def quote_html(hit: Hit, limit: int) -> str:
     line_html, line_plain = source_line(hit.document)
     quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + " (excerpt)") - 2))
     note = " (excerpt)" if quote.shortened else ""
-    body = f"{_esc(quote.before)}<b>{_esc(quote.answer)}</b>{_esc(quote.after)}"
+    body = f"{escape(quote.before)}<b>{escape(quote.answer)}</b>{escape(quote.after)}"
     return f"<blockquote>{body}</blockquote>\n— {line_html}{note}"
 
 
@@ -93,15 +93,15 @@ def answer_html(answer: Answer, page: int = 0, per_page: int = 3) -> str:
     """Render one page of an answer as a Telegram HTML message within the length limit."""
     if not answer.found:
         if not answer.hits:
-            return _esc(NOT_FOUND)
+            return escape(NOT_FOUND)
         header = f"{NOT_FOUND}\n\n{WEAK_LABEL}\n"
         room = MESSAGE_LIMIT - telegram_length(header) - 8
-        return _esc(header) + quote_html(answer.hits[0], room)
+        return escape(header) + quote_html(answer.hits[0], room)
     hits = answer.hits[page * per_page : (page + 1) * per_page]
     header = page_header(answer, page, per_page)
     room = (MESSAGE_LIMIT - telegram_length(header) - 4 * len(hits)) // max(1, len(hits))
     blocks = [quote_html(hit, room) for hit in hits]
-    return _esc(header) + "\n\n".join(blocks)
+    return escape(header) + "\n\n".join(blocks)
 
 
 def page_header(answer: Answer, page: int, per_page: int) -> str:
@@ -141,12 +141,13 @@ def documents_html(documents: list[DocumentInfo], limit: int = MESSAGE_LIMIT) ->
     for doc in documents:
         line_html, line_plain = source_line(doc)
         if used + telegram_length(line_plain) + 3 > limit:
-            lines.append(_esc(f"…and {len(documents) - len(lines)} more."))
+            lines.append(escape(f"…and {len(documents) - len(lines)} more."))
             break
         lines.append("• " + line_html)
         used += telegram_length(line_plain) + 3
-    return _esc(header) + "\n".join(lines)
+    return escape(header) + "\n".join(lines)
 
 
-def _esc(text: str) -> str:
+def escape(text: str) -> str:
+    """Escape text for Telegram HTML."""
     return html.escape(text, quote=False)

@@ -9,7 +9,6 @@ from telegram import (
     InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InputTextMessageContent,
-    LinkPreviewOptions,
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
@@ -20,6 +19,7 @@ from index import Answer, Library
 from . import formatting
 from .answers import RecentAnswers
 from .config import Settings
+from .jobs import NO_PREVIEW
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,13 @@ COMMANDS = {
     "help": "How to ask and what I can do",
     "ask": "Ask a question: /ask what did NATO say about China?",
     "sources": "List the documents I quote from",
+    "summary": "Summarise a document or a topic: /summary NATO summit",
+    "subscribe": "Daily/weekly digest or topic alerts: /subscribe daily 07:30",
+    "subscriptions": "List and remove your subscriptions",
+    "unsubscribe": "Remove a subscription, or all: /unsubscribe all",
+    "timezone": "Set your timezone for digests: /timezone Europe/Berlin",
+    "ingest": "Admins: add a document from a URL (or send me a file)",
 }
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
@@ -45,7 +50,8 @@ def _answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Greet the user and say how to ask."""
+    """Greet the user, say how to ask, and resume deliveries paused while the bot was blocked."""
+    context.application.bot_data["subscriptions"].set_paused(update.effective_chat.id, False)
     await update.effective_message.reply_html(
         "Hello! Ask me a question and I will answer with passages quoted word for word "
         "from my documents, the answering sentence in bold.\n\n" + help_text(context)
@@ -122,8 +128,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
 
 
 def _pager(answer: Answer, key: str, page: int, per_page: int) -> InlineKeyboardMarkup | None:
+    if not answer.found:
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Tell me when this is covered", callback_data=f"watch:{key}")]])
     pages = formatting.page_count(answer, per_page)
-    if not answer.found or pages <= 1:
+    if pages <= 1:
         return None
     buttons = []
     if page > 0:

@@ -1,6 +1,6 @@
 """Verbatim's index: documents in, verbatim hits out. `bot/` uses only what is exported here."""
 
-from .documents import SUFFIXES, is_url, parse
+from .documents import SUFFIXES, is_url, parse, parse_file
 from .embedding import DEFAULT_MODEL, register
 from .errors import (
     DocumentNotFound,
@@ -10,6 +10,7 @@ from .errors import (
     UnsupportedDocument,
     VerbatimError,
 )
+from .feeds import Feed, Feeds, PollReport
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .retrieval import DEFAULT_THRESHOLD
 from .summaries import DigestItem, Summary
@@ -17,7 +18,7 @@ from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
 
 __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
-    "DigestItem", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
+    "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
-    "VerbatimError", "is_url", "parse", "register",
+    "VerbatimError", "is_url", "parse", "parse_file", "register",
 ]

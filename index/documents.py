@@ -82,6 +82,11 @@ def parse(data: bytes, source: str, kind: str) -> SourceText:
     return doc
 
 
+def parse_file(data: bytes, filename: str, source: str) -> SourceText:
+    """Read a file's bytes (an upload), choosing the parser from its name."""
+    return parse(data, source=source, kind=_kind_from_suffix(Path(filename).suffix))
+
+
 def _kind_from_suffix(suffix: str) -> str:
     suffix = suffix.lower()
     if suffix in {".md", ".markdown"}:

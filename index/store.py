@@ -85,6 +85,14 @@ class Store:
             raise
         self._db.execute("COMMIT")
 
+    def create(self, schema: str) -> None:
+        """Create extra tables (idempotent) for a module that keeps its state here."""
+        self._db.executescript(schema)
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run a read-only query."""
+        return self._db.execute(sql, params).fetchall()
+
     def meta(self, key: str) -> str | None:
         """Read one metadata value."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -16,7 +16,8 @@ LEAD_WEIGHT = 1.5  # news puts the story first: bonus for the first sentence ...
 LEAD_DECAY = 2.0  # ... falling off by e every two sentences
 LEXICAL_SHARE = 0.5  # centrality: half embedding (meaning), half shared words (names, numbers)
 REDUNDANCY = 0.6  # how strongly a sentence similar to one already chosen is held back
-DUPLICATE_SIMILARITY = 0.8  # documents this similar tell the same story
+REPEAT = 0.95  # sentences this similar say the same thing
+DUPLICATE_SIMILARITY = 0.75  # real model: a rewrite of a story ~0.81, same topic but another story ~0.5
 _WORDS = re.compile(r"\w+")
 _STOPWORDS = frozenset(
     "the a an and of to in on for is was were be by with as at that this it its from he she they "
@@ -75,7 +76,10 @@ def summarize(
     while len(chosen) < min(limit, len(spans)):
         penalty = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(spans))
         score = relevance - REDUNDANCY * penalty
+        score[penalty > REPEAT] = -np.inf  # a sentence said twice (captions, pull quotes) counts once
         score[chosen] = -np.inf
+        if not np.isfinite(score).any():
+            break
         chosen.append(int(np.argmax(score)))
     return [tuple(spans[i]) for i in sorted(chosen)]
 

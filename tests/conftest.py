@@ -1,7 +1,9 @@
 """Shared fixtures: a deterministic embedder, sample libraries and a running bot."""
 
 import asyncio
+import contextlib
 import dataclasses
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 import index
 from bot.app import build_app
 from bot.config import Settings
+from bot.jobs import utc_now
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.embedder import NAME as HASH_MODEL
 from tests.fakes.embedder import HashEmbedder
@@ -38,6 +41,9 @@ def settings(tmp_path: Path) -> Settings:
         "VERBATIM_MODEL": HASH_MODEL,
         "VERBATIM_THRESHOLD": str(HASH_THRESHOLD),
         "TELEGRAM_BOT_TOKEN": "123456:TEST-token",
+        "VERBATIM_WATCH_INTERVAL": "0.3",
+        "VERBATIM_FEED_INTERVAL": "3600",
+        "VERBATIM_ADMIN_IDS": "7",
     })
 
 
@@ -59,19 +65,36 @@ def bot_api():
     api.stop()
 
 
-@pytest.fixture
-async def running_bot(bot_api: FakeBotAPI, settings: Settings, library: index.Library):
-    """The real Application with our handlers, polling the fake server over HTTP."""
-    settings = dataclasses.replace(settings, api_base_url=bot_api.base_url,
-                                   file_base_url=bot_api.file_base_url)
-    app = build_app(settings, library)
+@contextlib.asynccontextmanager
+async def bot_running(settings: Settings, library: index.Library, api: FakeBotAPI, clock=utc_now):
+    """Run the real Application with our handlers, polling the fake server over HTTP."""
+    settings = dataclasses.replace(settings, api_base_url=api.base_url, file_base_url=api.file_base_url)
+    app = build_app(settings, library, clock)
     async with app:
         await app.post_init(app)  # run_polling does this; the tests drive the lifecycle by hand
         await app.start()
         await app.updater.start_polling(poll_interval=0, timeout=1)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
+@pytest.fixture
+async def running_bot(bot_api: FakeBotAPI, settings: Settings, library: index.Library):
+    async with bot_running(settings, library, bot_api) as app:
         yield app
-        await app.updater.stop()
-        await app.stop()
+
+
+class Clock:
+    """A clock the test sets by hand: digests fall due when the test says so."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
 
 
 async def bot_call(api: FakeBotAPI, method: str, predicate=lambda p: True, after: int = 0,

@@ -65,7 +65,8 @@ async def test_not_found_says_so_and_labels_the_closest_passage(running_bot, bot
     assert text.startswith("I couldn't find that in the documents.")
     assert "weak match" in text
     assert text.count("—") <= 1  # at most one closest passage
-    assert "reply_markup" not in reply
+    buttons = reply["reply_markup"]["inline_keyboard"]
+    assert [b["text"] for row in buttons for b in row] == ["Tell me when this is covered"]
 
 
 async def test_group_answers_ask_mentions_and_replies_only(running_bot, bot_api):

@@ -11,7 +11,7 @@ import dataclasses
 import pytest
 
 from bot.app import build_app
-from index import Library
+from index import Library, SourceText
 from tests.conftest import ROOT, SAMPLES, bot_call, shared_path
 
 pytestmark = pytest.mark.slow
@@ -85,3 +85,23 @@ def test_serve_runs_as_a_process_answers_and_stops_on_sigint(bot_api, tmp_path):
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err[-2000:]
     assert bot_api.token not in out + err and "TEST-token" not in err
+
+
+def test_digest_merges_a_rewritten_story_but_not_a_related_one(tmp_path):
+    library = Library(tmp_path / "dups")
+    a = ("The city council approved a new bridge over the river on Monday. The bridge will cost 40 million "
+         "euros and open in 2028. Council members said it would cut traffic in the old town. Critics said "
+         "the money should go to schools.")
+    b = ("On Monday, councillors voted to build a bridge across the river. The project is expected to cost "
+         "40 million euros, with the bridge opening in 2028. Supporters argue it will ease congestion in the "
+         "historic centre, while opponents wanted the funds spent on schools.")
+    c = ("The city council approved a new budget for schools on Monday. Teachers will get a pay rise of "
+         "3 percent next year, and two new primary schools will open in 2027. Parents welcomed the decision.")
+    d = ("Heavy rain flooded the river banks on Tuesday, closing the old bridge for several hours. "
+         "Firefighters pumped water out of basements in the old town.")
+    library.add([SourceText("https://a.example/1", "Council approves river bridge", a),
+                 SourceText("https://b.example/2", "Councillors back 40m bridge", b),
+                 SourceText("https://c.example/3", "Council backs school budget", c),
+                 SourceText("https://d.example/4", "Flooding closes old bridge", d)])
+    groups = sorted(sorted(doc.source[8] for doc in item.sources) for item in library.digest())
+    assert groups == [["a", "b"], ["c"], ["d"]]

@@ -132,7 +132,7 @@ class FakeBotAPI:
     # ----- the HTTP side --------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        path = urllib.parse.urlparse(request.path).path
+        path = urllib.parse.unquote(urllib.parse.urlparse(request.path).path)
         prefix = f"/bot{self.token}/"
         if path.startswith(f"/file/bot{self.token}/"):
             return self._serve_file(request, path.split("/", 3)[3])
@@ -140,6 +140,7 @@ class FakeBotAPI:
             return _reply(request, 404, {"ok": False, "error_code": 404, "description": "Not Found"})
         method = path[len(prefix):]
         params = _params(request)
+        params["_received"] = time.monotonic()
         self.calls.append((method, params))
         failure = next((f for f in self.failures if f["method"] == method), None)
         if failure:

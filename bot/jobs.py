@@ -1,0 +1,132 @@
+"""Background jobs: topic alerts, digests at their times, feed polling. Deliveries are logged."""
+
+import asyncio
+import datetime as dt
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from index import Feeds, Library
+
+from . import scheduling
+from .digests import alert_html, digest_html
+from .subscriptions import Subscription, Subscriptions
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PER_CHAT_GAP = 1.0  # seconds between messages to one chat (Telegram: about one a second)
+RETRY_DIGEST = dt.timedelta(minutes=5)
+
+
+def utc_now() -> dt.datetime:
+    """The real clock; tests put their own in bot_data['clock']."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _parts(context: ContextTypes.DEFAULT_TYPE) -> tuple[Library, Subscriptions]:
+    data = context.application.bot_data
+    return data["library"], data["subscriptions"]
+
+
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[str]) -> bool:
+    """Send messages to a chat; pause the chat if the user blocked the bot. True when all went."""
+    store = context.application.bot_data["subscriptions"]
+    for number, text in enumerate(messages):
+        if number:
+            await asyncio.sleep(PER_CHAT_GAP)
+        try:
+            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
+                                           link_preview_options=NO_PREVIEW)
+        except Forbidden:
+            log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
+            store.set_paused(chat_id, True)
+            return False
+        except RetryAfter as error:  # still flooded after the rate limiter's own retries
+            log.warning("flood control for chat %s (retry after %s); will try again", chat_id, error.retry_after)
+            return False
+        except TelegramError as error:
+            log.warning("could not deliver to chat %s: %s", chat_id, error)
+            return False
+    return True
+
+
+async def watch_documents(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Alert topic subscribers about documents added since their cursor (by any process)."""
+    library, store = _parts(context)
+    generation = library.generation
+    for sub in store.active("topic"):
+        if sub.cursor >= generation or store.paused(sub.chat_id):
+            continue
+        new = [doc.id for doc in library.documents(after_generation=sub.cursor)]
+        hits = await asyncio.to_thread(library.matches, sub.topic, new) if new else []
+        done = store.delivered(sub.id, [hit.document.id for hit in hits]) if hits else set()
+        complete = True
+        for hit in hits:
+            if hit.document.id in done:
+                continue
+            if not await deliver(context, sub.chat_id, [alert_html(sub.topic, hit)]):
+                complete = False
+                break
+            store.record(sub.id, [hit.document.id])
+        if complete:
+            store.advance(sub.id, generation)
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send one digest of what is new since the subscription's cursor, then schedule the next."""
+    library, store = _parts(context)
+    sub_id, due = context.job.data
+    sub = store.get(sub_id)
+    if sub is None or store.paused(sub.chat_id):
+        return
+    generation = library.generation
+    items = await asyncio.to_thread(library.digest, sub.cursor)
+    sent = store.delivered(sub.id, [d.id for item in items for d in item.sources]) if items else set()
+    items = [item for item in items if not all(d.id in sent for d in item.sources)]
+    if items:
+        heading = f"Your {sub.kind} digest: {len(items)} new stor{'y' if len(items) == 1 else 'ies'}"
+        if not await deliver(context, sub.chat_id, digest_html(items, heading)):
+            if not store.paused(sub.chat_id):
+                context.job_queue.run_once(send_digest, RETRY_DIGEST, data=(sub.id, due), name=context.job.name)
+            return
+        store.record(sub.id, [d.id for item in items for d in item.sources])
+    store.advance(sub.id, generation, last_run=due)
+    schedule_digest(context.application, store.get(sub.id))
+
+
+def schedule_digest(app: Application, sub: Subscription) -> None:
+    """(Re)schedule a digest job: now if a run was missed, else at its next time."""
+    store, clock = app.bot_data["subscriptions"], app.bot_data["clock"]
+    name = f"digest:{sub.chat_id}:{sub.id}"
+    for job in app.job_queue.get_jobs_by_name(name):
+        job.schedule_removal()
+    tz = scheduling.zone(store.timezone(sub.chat_id)) or scheduling.zone("UTC")
+    now = clock()
+    missed = scheduling.owed(sub, tz, now)
+    if missed is not None:
+        app.job_queue.run_once(send_digest, 0, data=(sub.id, missed.isoformat()), name=name)
+        return
+    last = dt.datetime.fromisoformat(sub.last_run) if sub.last_run else now
+    due = scheduling.next_due(sub, tz, max(now, last))
+    app.job_queue.run_once(send_digest, (due - now).total_seconds(), data=(sub.id, due.isoformat()), name=name)
+
+
+async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Fetch the feeds and ingest new entries; alerts follow from the new documents."""
+    library = context.application.bot_data["library"]
+    report = await asyncio.to_thread(Feeds(library).poll)
+    if report.new_entries or report.errors:
+        log.info("feeds: %s", report.summary())
+    if report.ingest.added or report.ingest.updated:
+        await watch_documents(context)
+
+
+async def restore_schedules(app: Application) -> None:
+    """Rebuild the digest jobs from SQLite at start-up (PTB jobs are not persisted)."""
+    for sub in app.bot_data["subscriptions"].active():
+        if sub.kind in ("daily", "weekly"):
+            schedule_digest(app, sub)

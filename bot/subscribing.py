@@ -1,0 +1,207 @@
+"""Handlers for summaries and subscriptions: /summary, /subscribe, /subscriptions, /unsubscribe, /timezone."""
+
+import asyncio
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.ext import ContextTypes
+
+from index import DocumentNotFound
+
+from . import scheduling
+from .digests import summary_html
+from .formatting import MESSAGE_LIMIT, escape
+from .jobs import NO_PREVIEW, schedule_digest
+
+SUBSCRIBE_USAGE = (
+    "Usage:\n/subscribe daily 07:30 — a digest of new documents every day\n"
+    "/subscribe weekly monday 08:00 — a weekly digest\n"
+    "/subscribe <topic words> — an alert when a new document matches\n"
+    "Times are in your timezone: /timezone Europe/Berlin"
+)
+
+
+async def may_manage(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a group only its administrators manage subscriptions; say so to the others."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat.type == ChatType.PRIVATE:
+        return True
+    member = await context.bot.get_chat_member(chat.id, user.id)
+    if member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+        return True
+    text = "Only this group's administrators can change its subscriptions."
+    if update.callback_query:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await update.effective_message.reply_text(text)
+    return False
+
+
+async def summary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Summarise one document (id or title) or the documents matching a topic."""
+    library = context.application.bot_data["library"]
+    ref = " ".join(context.args or []).strip()
+    if not ref:
+        await update.effective_message.reply_text("Usage: /summary <document id, title or topic>")
+        return
+    summaries = await asyncio.to_thread(_summaries_for, library, ref)
+    if not summaries:
+        await update.effective_message.reply_text("I couldn't find a document about that.")
+        return
+    room = MESSAGE_LIMIT // len(summaries) - 4
+    await update.effective_message.reply_html(
+        "\n\n".join(summary_html(s, room) for s in summaries), link_preview_options=NO_PREVIEW)
+
+
+def _summaries_for(library, ref: str) -> list:
+    try:
+        return [library.summary(ref)]
+    except DocumentNotFound:
+        pass
+    titled = [d for d in library.documents() if d.title.lower() == ref.lower()]
+    if titled:
+        return [library.summary(titled[0].id)]
+    answer = library.search(ref, 10)
+    ids = list(dict.fromkeys(hit.document.id for hit in answer.hits)) if answer.found else []
+    return [library.summary(doc_id) for doc_id in ids[:3]]
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe the chat to a daily or weekly digest, or to alerts on a topic."""
+    args = context.args or []
+    if not args:
+        await update.effective_message.reply_text(SUBSCRIBE_USAGE)
+        return
+    if not await may_manage(update, context):
+        return
+    chat_id = update.effective_chat.id
+    store = context.application.bot_data["subscriptions"]
+    library = context.application.bot_data["library"]
+    store.set_paused(chat_id, False)
+    kind = args[0].lower()
+    if kind in ("daily", "weekly"):
+        reply = _subscribe_digest(context, chat_id, kind, args[1:])
+    else:
+        topic = " ".join(args)
+        sub, new = store.add_topic(chat_id, topic, library.generation)
+        reply = (f"I'll tell you when a new document matches “{topic}”." if new
+                 else f"You already get alerts on “{sub.topic}”.")
+    await update.effective_message.reply_text(reply)
+
+
+def _subscribe_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, kind: str, rest: list[str]) -> str:
+    store = context.application.bot_data["subscriptions"]
+    weekday = 0 if kind == "weekly" else None
+    at = scheduling.DEFAULT_TIME
+    for word in rest:
+        if scheduling.parse_time(word):
+            at = scheduling.parse_time(word)
+        elif kind == "weekly" and scheduling.parse_weekday(word) is not None:
+            weekday = scheduling.parse_weekday(word)
+        else:
+            return f"I didn't understand “{word}”.\n\n{SUBSCRIBE_USAGE}"
+    sub = store.add_digest(chat_id, kind, at, weekday, context.application.bot_data["library"].generation)
+    schedule_digest(context.application, sub)
+    tz = store.timezone(chat_id)
+    return f"Done: a {sub.describe()} ({tz}). Change the timezone with /timezone."
+
+
+async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the chat's subscriptions, each with a button to remove it."""
+    store = context.application.bot_data["subscriptions"]
+    subs = store.of_chat(update.effective_chat.id)
+    if not subs:
+        await update.effective_message.reply_text("No subscriptions yet.\n\n" + SUBSCRIBE_USAGE)
+        return
+    lines = [f"{number}. {escape(sub.describe())}" for number, sub in enumerate(subs, start=1)]
+    buttons = [[InlineKeyboardButton(f"Remove {number}", callback_data=f"unsub:{sub.id}")]
+               for number, sub in enumerate(subs, start=1)]
+    paused = "\n\n(Paused: I could not reach this chat. Send /start to resume.)" if store.paused(
+        update.effective_chat.id) else ""
+    await update.effective_message.reply_html(
+        "Your subscriptions:\n" + "\n".join(lines) + paused, reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove all subscriptions (`/unsubscribe all`) or pick one to remove."""
+    args = context.args or []
+    if not args:
+        await subscriptions(update, context)
+        return
+    if not await may_manage(update, context):
+        return
+    store = context.application.bot_data["subscriptions"]
+    chat_id = update.effective_chat.id
+    if args[0].lower() == "all":
+        removed = store.remove(chat_id)
+        _unschedule(context, chat_id)
+        await update.effective_message.reply_text(f"Removed {removed} subscription(s).")
+        return
+    subs = store.of_chat(chat_id)
+    if args[0].isdigit() and 1 <= int(args[0]) <= len(subs):
+        store.remove(chat_id, subs[int(args[0]) - 1].id)
+        _unschedule(context, chat_id, subs[int(args[0]) - 1].id)
+        await update.effective_message.reply_text(f"Removed: {subs[int(args[0]) - 1].describe()}.")
+        return
+    await update.effective_message.reply_text("Usage: /unsubscribe <number from /subscriptions> or /unsubscribe all")
+
+
+async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove the subscription a button under /subscriptions names."""
+    query = update.callback_query
+    if not await may_manage(update, context):
+        return
+    store = context.application.bot_data["subscriptions"]
+    sub_id = int(query.data.split(":", 1)[1])
+    sub = store.get(sub_id)
+    if sub is None or store.remove(update.effective_chat.id, sub_id) == 0:
+        await query.answer("That subscription is already gone.")
+        return
+    _unschedule(context, sub.chat_id, sub_id)
+    await query.answer("Removed.")
+    await query.edit_message_text(f"Removed: {escape(sub.describe())}.", parse_mode=ParseMode.HTML)
+
+
+async def watch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Subscribe the question of a "not found" answer as a topic alert."""
+    query = update.callback_query
+    answer = context.application.bot_data["answers"].get(query.data.split(":", 1)[1])
+    if answer is None:
+        await query.answer("That question is too old for me. Use /subscribe <topic>.", show_alert=True)
+        return
+    if not await may_manage(update, context):
+        return
+    store = context.application.bot_data["subscriptions"]
+    store.set_paused(update.effective_chat.id, False)
+    store.add_topic(update.effective_chat.id, answer.question, context.application.bot_data["library"].generation)
+    await query.answer("Done: I'll tell you when it is covered.")
+
+
+async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show or set the chat's timezone for digests."""
+    store = context.application.bot_data["subscriptions"]
+    chat_id = update.effective_chat.id
+    if not context.args:
+        await update.effective_message.reply_text(
+            f"Your timezone is {store.timezone(chat_id)}. Change it with /timezone Europe/Berlin")
+        return
+    name = context.args[0]
+    if scheduling.zone(name) is None:
+        await update.effective_message.reply_text(
+            f"I don't know the timezone “{name}”. Use a name like Europe/Berlin or America/New_York.")
+        return
+    if not await may_manage(update, context):
+        return
+    store.set_timezone(chat_id, name)
+    for sub in store.of_chat(chat_id):
+        if sub.kind != "topic":
+            schedule_digest(context.application, sub)
+    await update.effective_message.reply_text(f"Timezone set to {name}.")
+
+
+def _unschedule(context: ContextTypes.DEFAULT_TYPE, chat_id: int, sub_id: int | None = None) -> None:
+    for job in context.job_queue.jobs():
+        if job.name and job.name.startswith(f"digest:{chat_id}:") and (
+                sub_id is None or job.name == f"digest:{chat_id}:{sub_id}"):
+            job.schedule_removal()
+

@@ -1,0 +1,162 @@
+"""Subscriptions, their cursors and the delivery log, in SQLite beside the index."""
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS chats (
+    chat_id INTEGER PRIMARY KEY, timezone TEXT NOT NULL DEFAULT 'UTC', paused INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    chat_id INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('daily', 'weekly', 'topic')),
+    topic TEXT,
+    at TEXT,              -- HH:MM in the chat's timezone, for digests
+    weekday INTEGER,      -- 0 = Monday, for weekly digests
+    cursor INTEGER NOT NULL,  -- index generation up to which documents were considered
+    last_run TEXT,        -- the scheduled time (UTC ISO) of the last digest sent
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    document_id TEXT NOT NULL,
+    delivered_at TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, document_id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A digest (daily or weekly, at a time) or a topic alert, for one chat."""
+
+    id: int
+    chat_id: int
+    kind: str
+    topic: str | None
+    at: str | None
+    weekday: int | None
+    cursor: int
+    last_run: str | None
+    created_at: str
+
+    def describe(self) -> str:
+        """Say what the subscription is in a few words."""
+        if self.kind == "topic":
+            return f"alerts on “{self.topic}”"
+        if self.kind == "weekly":
+            return f"weekly digest, {WEEKDAYS[self.weekday or 0].title()} at {self.at}"
+        return f"daily digest at {self.at}"
+
+
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_COLUMNS = "id, chat_id, kind, topic, at, weekday, cursor, last_run, created_at"
+
+
+class Subscriptions:
+    """Every chat's subscriptions; all writes are single transactions."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _one(self, sql: str, params: tuple) -> Subscription | None:
+        row = self._db.execute(f"SELECT {_COLUMNS} FROM subscriptions WHERE {sql}", params).fetchone()
+        return Subscription(*row) if row else None
+
+    def get(self, subscription_id: int) -> Subscription | None:
+        """Return a subscription by id."""
+        return self._one("id = ?", (subscription_id,))
+
+    def add_digest(self, chat_id: int, kind: str, at: str, weekday: int | None, cursor: int) -> Subscription:
+        """Create the chat's daily or weekly digest, or move it to a new time."""
+        existing = self._one("chat_id = ? AND kind = ?", (chat_id, kind))
+        if existing:
+            self._db.execute("UPDATE subscriptions SET at = ?, weekday = ? WHERE id = ?",
+                             (at, weekday, existing.id))
+            return self.get(existing.id)
+        return self._insert(chat_id, kind, None, at, weekday, cursor)
+
+    def add_topic(self, chat_id: int, topic: str, cursor: int) -> tuple[Subscription, bool]:
+        """Create a topic alert; return it and whether it is new."""
+        existing = self._one("chat_id = ? AND kind = 'topic' AND lower(topic) = lower(?)", (chat_id, topic))
+        if existing:
+            return existing, False
+        return self._insert(chat_id, "topic", topic, None, None, cursor), True
+
+    def _insert(self, chat_id, kind, topic, at, weekday, cursor) -> Subscription:
+        self._db.execute("INSERT OR IGNORE INTO chats (chat_id) VALUES (?)", (chat_id,))
+        cursor_row = self._db.execute(
+            "INSERT INTO subscriptions (chat_id, kind, topic, at, weekday, cursor, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)", (chat_id, kind, topic, at, weekday, cursor, _now()))
+        return self.get(cursor_row.lastrowid)
+
+    def of_chat(self, chat_id: int) -> list[Subscription]:
+        """List a chat's subscriptions."""
+        rows = self._db.execute(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ? ORDER BY id", (chat_id,)).fetchall()
+        return [Subscription(*row) for row in rows]
+
+    def active(self, kind: str | None = None) -> list[Subscription]:
+        """List subscriptions of chats that are not paused."""
+        rows = self._db.execute(
+            f"SELECT {', '.join('s.' + c for c in _COLUMNS.split(', '))} FROM subscriptions s"
+            " JOIN chats c ON c.chat_id = s.chat_id WHERE c.paused = 0 AND (? IS NULL OR s.kind = ?)"
+            " ORDER BY s.id", (kind, kind)).fetchall()
+        return [Subscription(*row) for row in rows]
+
+    def remove(self, chat_id: int, subscription_id: int | None = None) -> int:
+        """Remove one subscription of a chat, or all of them; return how many went."""
+        if subscription_id is None:
+            return self._db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,)).rowcount
+        return self._db.execute("DELETE FROM subscriptions WHERE chat_id = ? AND id = ?",
+                                (chat_id, subscription_id)).rowcount
+
+    def timezone(self, chat_id: int) -> str:
+        """Return the chat's timezone name (UTC until set)."""
+        row = self._db.execute("SELECT timezone FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+        return row[0] if row else "UTC"
+
+    def set_timezone(self, chat_id: int, name: str) -> None:
+        self._db.execute("INSERT INTO chats (chat_id, timezone) VALUES (?, ?)"
+                         " ON CONFLICT(chat_id) DO UPDATE SET timezone = excluded.timezone", (chat_id, name))
+
+    def set_paused(self, chat_id: int, paused: bool) -> None:
+        """Pause (the user blocked the bot) or resume a chat's deliveries."""
+        self._db.execute("INSERT INTO chats (chat_id, paused) VALUES (?, ?)"
+                         " ON CONFLICT(chat_id) DO UPDATE SET paused = excluded.paused", (chat_id, int(paused)))
+
+    def paused(self, chat_id: int) -> bool:
+        row = self._db.execute("SELECT paused FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+        return bool(row and row[0])
+
+    def delivered(self, subscription_id: int, document_ids: list[str]) -> set[str]:
+        """Return which of these documents this subscription already received."""
+        marks = ",".join("?" * len(document_ids))
+        return {r[0] for r in self._db.execute(
+            f"SELECT document_id FROM deliveries WHERE subscription_id = ? AND document_id IN ({marks})",
+            (subscription_id, *document_ids))}
+
+    def record(self, subscription_id: int, document_ids: list[str]) -> None:
+        """Log documents as delivered (after the message was sent)."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO deliveries (subscription_id, document_id, delivered_at) VALUES (?, ?, ?)",
+            [(subscription_id, d, _now()) for d in document_ids])
+
+    def advance(self, subscription_id: int, cursor: int, last_run: str | None = None) -> None:
+        """Move the cursor forward (never back) and note the digest run."""
+        self._db.execute(
+            "UPDATE subscriptions SET cursor = MAX(cursor, ?), last_run = COALESCE(?, last_run) WHERE id = ?",
+            (cursor, last_run, subscription_id))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
