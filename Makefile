@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,bench]"
 	touch $@
 
 run: install
@@ -26,6 +26,7 @@ test-fast: install
 
 bench: install
 	$(BIN)/python benchmarks/xquad.py
+	$(BIN)/python benchmarks/summaries.py
 
 clean:
 	rm -rf $(VENV) data
