@@ -13,6 +13,7 @@ from index import Answer, Feeds, Library, Summary, VerbatimError
 
 from . import formatting
 from .config import Settings, SettingsError
+from .evaluate import evaluate
 
 log = logging.getLogger("verbatim")
 
@@ -300,6 +301,9 @@ def run(ctx: click.Context, targets: tuple[str, ...], index_dir: Path | None) ->
     else:
         click.echo("No TELEGRAM_BOT_TOKEN set: opening the console chat instead.")
         ctx.invoke(chat, index_dir=index_dir)
+
+
+cli.add_command(evaluate)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,12 +85,37 @@ def load_squad(path: Path) -> tuple[list[SourceText], list[Question]]:
     return documents, questions
 
 
-def run(library: Library, questions: Iterable[Question], k: int = 10) -> Report:
+def load_beir(directory: Path, split: str = "test") -> tuple[list[SourceText], list[Question]]:
+    """Read a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv (relevant: score > 0)."""
+    directory = Path(directory)
+    documents = []
+    with open(directory / "corpus.jsonl", encoding="utf-8") as corpus:
+        for line in corpus:
+            row = json.loads(line)
+            documents.append(SourceText(f"beir:{row['_id']}", row.get("title") or row["_id"], row["text"]))
+    texts = {}
+    with open(directory / "queries.jsonl", encoding="utf-8") as queries:
+        for line in queries:
+            row = json.loads(line)
+            texts[row["_id"]] = row["text"]
+    relevant: dict[str, set[str]] = {}
+    with open(directory / "qrels" / f"{split}.tsv", encoding="utf-8") as qrels:
+        for number, line in enumerate(qrels):
+            parts = line.rstrip("\n").split("\t")
+            if number == 0 and not parts[-1].lstrip("-").isdigit():
+                continue  # header
+            if len(parts) >= 3 and int(parts[-1]) > 0:
+                relevant.setdefault(parts[0], set()).add(f"beir:{parts[1]}")
+    questions = [Question(texts[q], frozenset(docs)) for q, docs in relevant.items() if q in texts]
+    return documents, questions
+
+
+def run(library: Library, questions: Iterable[Question], k: int = 10, method: str | None = None) -> Report:
     """Ask every question and record rankings, scores and timings."""
     report = Report()
     for question in questions:
         started = time.perf_counter()
-        answer = library.rank(question.text, k)
+        answer = library.rank(question.text, k, method)
         seconds = time.perf_counter() - started
         ranking = tuple(dict.fromkeys(hit.document.source for hit in answer))
         others = [hit.score for hit in answer if hit.document.source not in question.relevant]
@@ -112,3 +137,22 @@ def not_found_rates(report: Report, threshold: float) -> tuple[float, float]:
     answered = _mean(r.top_score >= threshold for r in report.results)
     refused = _mean(r.best_other < threshold for r in report.results)
     return answered, refused
+
+
+def not_found_precision_recall(report: Report, threshold: float) -> tuple[float, float]:
+    """Precision and recall of "not found" over the labelled set: every question once with its
+    paragraph (answerable) and once as if it were removed (unanswerable)."""
+    true_refusals = sum(r.best_other < threshold for r in report.results)
+    false_refusals = sum(r.top_score < threshold for r in report.results)
+    refusals = true_refusals + false_refusals
+    return (true_refusals / refusals if refusals else 1.0,
+            true_refusals / len(report.results) if report.results else 0.0)
+
+
+def figures(report: Report, squad: bool) -> dict[str, float]:
+    """The figures `verbatim eval` prints for one method."""
+    if squad:
+        return {"recall@1": report.recall(1), "recall@5": report.recall(5), "mrr@10": report.mrr(10),
+                "answer_sentence@1": report.answer_accuracy(), "median_ms": report.median_ms()}
+    return {"ndcg@10": report.ndcg(10), "recall@10": report.recall(10), "recall@100": report.recall(100),
+            "mrr@10": report.mrr(10), "median_ms": report.median_ms()}

@@ -1,6 +1,7 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
 import logging
+import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +15,7 @@ from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
+from .lexical import LexicalIndex
 from .store import NewChunk, Store
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 from .vectors import VectorIndex
@@ -35,6 +37,7 @@ class Library:
         threshold: float = DEFAULT_THRESHOLD,
         chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
         create: bool = True,
+        method: str = "hybrid",
     ) -> None:
         self.directory = Path(directory).expanduser()
         if not (self.directory / DB_NAME).exists() and not create:
@@ -50,6 +53,9 @@ class Library:
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
         self._generation = -1
+        self._lexical: LexicalIndex | None = None
+        self._lexical_generation = -1
+        self.method = method
         self._check_model()
 
     def _check_model(self) -> None:
@@ -128,13 +134,35 @@ class Library:
     def search(self, question: str, k: int = 5) -> Answer:
         """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop."""
         with self._lock:
-            vectors = self.vectors()
-            return search(question, k, self.embedder, vectors, self.store, self.threshold)
+            return search(question, k, self.threshold, method=self.method, **self._parts())
 
-    def rank(self, question: str, k: int = 10) -> list[Hit]:
+    def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
         with self._lock:
-            return rank(question, k, self.embedder, self.vectors(), self.store)
+            return rank(question, k, method=method or self.method, **self._parts())
+
+    def _parts(self) -> dict:
+        vectors = self.vectors()  # first: it notices changes by other processes
+        return {"embedder": self.embedder, "vectors": vectors, "lexical": self.lexical(),
+                "store": self.store}
+
+    def lexical(self) -> LexicalIndex:
+        """Return the BM25 index, rebuilt from the store when the index changed since it was built."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._lexical is None or self._lexical_generation != generation:
+                path = self.directory / f"bm25-{generation}"
+                try:
+                    self._lexical = LexicalIndex.load(path)
+                except (OSError, ValueError):
+                    ids, texts = self.store.chunk_texts()
+                    self._lexical = LexicalIndex.build(ids, texts)
+                    self._lexical.save(path)
+                    for old in self.directory.glob("bm25-*"):
+                        if old != path:
+                            shutil.rmtree(old, ignore_errors=True)
+                self._lexical_generation = generation
+            return self._lexical
 
     def vectors(self) -> VectorIndex:
         """Return the vector index, reloaded if any process changed the index since."""

@@ -1,4 +1,4 @@
-"""From a question to hits: dense search, then the sentence in each chunk that answers."""
+"""From a question to hits: hybrid candidates, then the sentence in each chunk that answers."""
 
 import re
 from collections.abc import Sequence
@@ -7,6 +7,8 @@ import numpy as np
 
 from .chunking import split_sentences
 from .embedding import Embedder
+from .fusion import DEPTH, candidates
+from .lexical import LexicalIndex
 from .store import Store, StoredChunk
 from .types import Answer, DocumentInfo, Hit, Span
 from .vectors import VectorIndex
@@ -30,32 +32,33 @@ _STOPWORDS = frozenset(
 )
 
 
-def search(
-    question: str,
-    k: int,
-    embedder: Embedder,
-    vectors: VectorIndex,
-    store: Store,
-    threshold: float,
-) -> Answer:
+def search(question: str, k: int, threshold: float, **parts) -> Answer:
     """Return the best `k` hits; `found` is False when even the best is below `threshold`."""
     question = question.strip()
-    hits = rank(question, k, embedder, vectors, store)
+    hits = rank(question, k, **parts)
     passing = [hit for hit in hits if hit.score >= threshold]
     if passing:
         return Answer(question, True, tuple(passing[:k]))
     return Answer(question, False, tuple(hits[:1]))
 
 
-def rank(question: str, k: int, embedder: Embedder, vectors: VectorIndex, store: Store) -> list[Hit]:
-    """Return up to `k` hits best first, each with its answering sentence, with no threshold."""
+def rank(
+    question: str, k: int, embedder: Embedder, vectors: VectorIndex, lexical: LexicalIndex,
+    store: Store, method: str = "hybrid",
+) -> list[Hit]:
+    """Return up to `k` hits best first, each with its answering sentence, with no threshold.
+
+    `method` is "hybrid" (fused, then the top chunks reranked by their best sentence), "fused",
+    "dense" or "bm25"; the last three are there to measure what each part adds.
+    """
     if not question.strip() or k <= 0:
         return []
     query = embedder.embed([question])[0]
-    ranked = vectors.search(query, k + SPARE)
-    chunks = store.chunks([chunk_id for chunk_id, _ in ranked])
-    pairs = [(chunks[i], s) for i, s in ranked if i in chunks]
-    return _pick_answers(question, query, embedder, pairs)[:k]
+    found = candidates(question, query, vectors, lexical, "fused" if method == "hybrid" else method,
+                       depth=max(DEPTH, k + SPARE))[: k + SPARE]
+    chunks = store.chunks([chunk_id for chunk_id, *_ in found])
+    ranked = [(chunks[i], cosine, key) for i, cosine, key in found if i in chunks]
+    return _pick_answers(question, query, embedder, ranked, rerank=method == "hybrid")[:k]
 
 
 def rank_within(question: str, embedder: Embedder, store: Store, chunk_ids: list[int]) -> list[Hit]:
@@ -67,32 +70,35 @@ def rank_within(question: str, embedder: Embedder, store: Store, chunk_ids: list
     ids = [i for i in chunk_ids if i in chunks]
     matrix = store.chunk_vectors(ids)
     order = np.argsort(-(matrix @ query), kind="stable")
-    pairs = [(chunks[ids[i]], float(matrix[i] @ query)) for i in order]
-    return _pick_answers(question, query, embedder, pairs)
+    ranked = [(chunks[ids[i]], float(matrix[i] @ query), float(matrix[i] @ query)) for i in order]
+    return _pick_answers(question, query, embedder, ranked)
 
 
 def _pick_answers(
-    question: str, query: np.ndarray, embedder: Embedder, ranked: list[tuple[StoredChunk, float]]
+    question: str, query: np.ndarray, embedder: Embedder,
+    ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True,
 ) -> list[Hit]:
-    """Choose the answering sentence of each chunk and drop hits that repeat one already chosen."""
-    sentences = [_sentences(chunk) for chunk, _ in ranked]
+    """Choose each chunk's answering sentence, drop hits that repeat one already chosen, and
+    (with `rerank`) reorder the top chunks by ranking score + best sentence score."""
+    sentences = [_sentences(chunk) for chunk, *_ in ranked]
     flat = [span.text for spans in sentences[:RERANK_DEPTH] for span in spans]
     lexical = [span.text for spans in sentences[RERANK_DEPTH:] for span in spans]
     scores = iter(sentence_scores(question, query, flat, embedder)
                   + [LEXICAL_WEIGHT * overlap for overlap in word_overlap(question, lexical)])
     scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
-    for position, ((chunk, score), spans) in enumerate(zip(ranked, sentences)):
+    for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
         best_score, best = max(((next(scores), span) for span in spans), key=lambda pair: pair[0])
-        key = (chunk.document.id, best.start, best.end)
-        if key in seen:
+        answer_key = (chunk.document.id, best.start, best.end)
+        if answer_key in seen:
             continue
-        seen.add(key)
+        seen.add(answer_key)
         doc = chunk.document
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         # A chunk whose best sentence answers well outranks one that is only broadly similar.
-        scored.append((position >= RERANK_DEPTH, -(score + best_score), Hit(info, chunk.id, quote, best, score)))
+        order = key + best_score if rerank and position < RERANK_DEPTH else key
+        scored.append((position >= RERANK_DEPTH, -order, Hit(info, chunk.id, quote, best, cosine)))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
 

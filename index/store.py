@@ -232,6 +232,13 @@ class Store:
             "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
         ).fetchone()[0]
 
+    def chunk_texts(self) -> tuple[np.ndarray, list[str]]:
+        """Return every chunk id with its title and text, as the lexical index reads them."""
+        rows = self._db.execute(
+            "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start)"
+            " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
     def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """Return every chunk id and vector, to rebuild the vector index."""
         rows = self._db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()

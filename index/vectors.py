@@ -38,6 +38,13 @@ class VectorIndex:
         scores, ids = self._index.search(_rows(vector.reshape(1, -1)), min(k, len(self)))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
+    def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
+        """Return the cosine of the stored vectors with these ids to `vector`."""
+        if not ids:
+            return np.zeros(0, dtype=np.float32)
+        rows = np.stack([self._index.reconstruct(int(i)) for i in ids])
+        return rows @ _rows(vector.reshape(-1))
+
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""
         tmp = path.with_name(path.name + ".tmp")

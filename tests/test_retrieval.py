@@ -1,0 +1,94 @@
+"""Hybrid retrieval with real FAISS and bm25s: fusion against brute force, BM25 kept in step."""
+
+import numpy as np
+import pytest
+
+from index import SourceText
+from index.evaluation import Question, QuestionResult, Report, load_beir
+from index.fusion import candidates, fuse
+from index.lexical import LexicalIndex
+from tests.test_library import make_library
+
+
+def test_fused_ranking_equals_brute_force_over_every_chunk(library):
+    question = "When did Morse send the message to Baltimore over the telegraph line?"
+    query = library.embedder.embed([question])[0]
+    vectors, lexical = library.vectors(), library.lexical()
+    got = candidates(question, query, vectors, lexical, "fused", depth=len(lexical))
+    # Brute force: score every chunk with the same formula, straight from the stored vectors.
+    ids, texts = library.store.chunk_texts()
+    matrix = library.store.chunk_vectors(ids.tolist())
+    bm25 = LexicalIndex.build(ids, texts).scores(question)
+    expected = fuse(matrix @ query, bm25, float(bm25.max()))
+    order = np.argsort(-expected, kind="stable")
+    assert len(got) == len(ids)
+    assert np.allclose([score for *_, score in got], expected[order], atol=1e-5)  # same order of scores
+    by_id = dict(zip(ids.tolist(), expected.tolist()))
+    for chunk_id, _, score in got:  # and each chunk has the brute-force score (ties may swap)
+        assert score == pytest.approx(by_id[chunk_id], abs=1e-5)
+
+
+def test_each_method_returns_what_it_says(library):
+    question = "honey stomach proboscis"
+    query = library.embedder.embed([question])[0]
+    vectors, lexical = library.vectors(), library.lexical()
+    dense = candidates(question, query, vectors, lexical, "dense")
+    bm25 = candidates(question, query, vectors, lexical, "bm25")
+    assert [c for _, c, _ in dense] == sorted((c for _, c, _ in dense), reverse=True)
+    assert [s for *_, s in bm25] == sorted((s for *_, s in bm25), reverse=True)
+    assert all(s > 0 for *_, s in bm25)  # only chunks that share a word
+    for method in ("bm25", "dense", "fused", "hybrid"):
+        hits = library.rank(question, 3, method)
+        assert "proboscis" in hits[0].quote.text, method
+
+
+def test_bm25_follows_ingest_and_removal_and_persists(library, settings):
+    before = library.lexical()
+    assert not library.lexical().search("axolotl", 5)
+    library.add([SourceText("notes://axolotl", "Axolotl", "The axolotl regrows its limbs and even parts of its heart.")])
+    after = library.lexical()
+    assert after is not before and len(after) == len(before) + 1
+    hit = after.search("axolotl limbs", 1)[0][0]
+    assert library.store.chunks([hit])[hit].document.title == "Axolotl"
+    reopened = make_library(settings.index_dir, create=False)
+    assert reopened.lexical().search("axolotl limbs", 1)[0][0] == hit  # loaded from disk
+    assert sorted(p.name for p in settings.index_dir.glob("bm25-*")) == [f"bm25-{library.generation}"]
+    library.remove("notes://axolotl")
+    assert not library.lexical().search("axolotl", 5)
+    assert not library.search("Which animal regrows its limbs?").found or \
+        library.search("Which animal regrows its limbs?").hits[0].document.title != "Axolotl"
+
+
+def test_hybrid_is_not_worse_than_either_method_on_word_reuse(tmp_path):
+    # Questions that reuse the passage's words: the case where rank fusion falls below BM25.
+    library = make_library(tmp_path / "idx")
+    facts = [f"Station {name} recorded {n} millimetres of rain in {month}."
+             for n, (name, month) in enumerate([("Aldo", "March"), ("Brix", "April"), ("Cato", "May"),
+                                               ("Dorn", "June"), ("Elm", "July"), ("Fenn", "August")])]
+    library.add([SourceText(f"notes://{i}", f"Report {i}", fact) for i, fact in enumerate(facts)])
+    for i, fact in enumerate(facts):
+        question = fact.split(" recorded")[0].replace("Station", "How much rain did station") + " record?"
+        assert library.rank(question, 1, "hybrid")[0].document.source == f"notes://{i}"
+
+
+def test_metrics_match_hand_computed_values(tmp_path):
+    q1 = Question("q1", frozenset({"a", "c"}))
+    q2 = Question("q2", frozenset({"z"}))
+    report = Report([QuestionResult(q1, ("a", "b", "c"), 0.9, 0.2, "", 0.01),
+                     QuestionResult(q2, ("x", "y"), 0.5, 0.5, "", 0.03)])
+    assert report.recall(1) == pytest.approx((0.5 + 0) / 2)
+    assert report.recall(10) == pytest.approx((1 + 0) / 2)
+    assert report.mrr(10) == pytest.approx((1 + 0) / 2)
+    ideal = 1 + 1 / np.log2(3)
+    assert report.ndcg(10) == pytest.approx(((1 + 1 / np.log2(4)) / ideal + 0) / 2)
+    assert report.median_ms() == pytest.approx(20)
+
+    folder = tmp_path / "beir"
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text('{"_id": "d1", "title": "T1", "text": "one"}\n'
+                                         '{"_id": "d2", "title": "", "text": "two"}\n')
+    (folder / "queries.jsonl").write_text('{"_id": "q1", "text": "first?"}\n{"_id": "q2", "text": "second?"}\n')
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t0\n")
+    documents, questions = load_beir(folder)
+    assert [d.source for d in documents] == ["beir:d1", "beir:d2"] and documents[1].title == "d2"
+    assert questions == [Question("first?", frozenset({"beir:d1"}))]
