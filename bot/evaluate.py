@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from index import Library
-from index.evaluation import figures, load_beir, load_squad, not_found_precision_recall, run
+from index import Library, evaluate as run, figures, load_beir, load_squad, not_found_precision_recall
 
 METHODS = ("bm25", "dense", "fused", "hybrid")
 

@@ -10,6 +10,8 @@ from .errors import (
     UnsupportedDocument,
     VerbatimError,
 )
+from .evaluation import figures, load_beir, load_squad, not_found_precision_recall
+from .evaluation import run as evaluate
 from .feeds import Feed, Feeds, PollReport
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .retrieval import DEFAULT_THRESHOLD
@@ -20,5 +22,6 @@ __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
     "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
-    "VerbatimError", "is_url", "parse", "parse_file", "register",
+    "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
+    "not_found_precision_recall", "parse", "parse_file", "register",
 ]
