@@ -35,7 +35,7 @@ class Context:
     def library(self, index_dir: Path | None, create: bool = False) -> Library:
         s = self.settings
         return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
-                       chunk_tokens=s.chunk_tokens, create=create)
+                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -26,6 +26,7 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     threshold: float = DEFAULT_THRESHOLD
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
+    rerank: bool = True
     quotes_per_message: int = 3
     max_results: int = 9
     max_question_chars: int = 1000
@@ -49,6 +50,7 @@ class Settings:
             admin_ids=_ids(get("VERBATIM_ADMIN_IDS")),
             threshold=_number(env, "VERBATIM_THRESHOLD", defaults.threshold, float),
             chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
+            rerank=_flag(get("VERBATIM_RERANK"), "VERBATIM_RERANK", defaults.rerank),
             quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
@@ -75,6 +77,16 @@ def _ids(raw: str | None) -> frozenset[int]:
         raise SettingsError(
             f"VERBATIM_ADMIN_IDS must be numeric Telegram user ids separated by commas, not {raw!r}"
         ) from None
+
+
+def _flag(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "on", "true", "yes"}:
+        return True
+    if raw.lower() in {"0", "off", "false", "no"}:
+        return False
+    raise SettingsError(f"{name} must be on or off, not {raw!r}")
 
 
 def _suffixes(raw: str | None) -> frozenset[str]:

@@ -21,31 +21,35 @@ def evaluate() -> None:
 @click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to use.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--limit", type=int, help="Only the first N queries (a quick look).")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Build (or reuse) the index in this folder instead of a temporary one.")
 @click.pass_obj
-def beir(obj, directory: Path, split: str, as_json: bool, limit: int | None) -> None:
+def beir(obj, directory: Path, split: str, as_json: bool, limit: int | None, keep: Path | None) -> None:
     """Ingest a BEIR folder into a temporary index; print nDCG@10, Recall@10/@100, MRR@10."""
     documents, questions = load_beir(directory, split)
-    _report(obj, documents, questions[:limit] if limit else questions, squad=False, as_json=as_json, k=200)
+    _report(obj, documents, questions[:limit] if limit else questions, False, as_json, 200, keep)
 
 
 @evaluate.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option("--limit", type=int, help="Only the first N questions (a quick look).")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Build (or reuse) the index in this folder instead of a temporary one.")
 @click.pass_obj
-def squad(obj, file: Path, as_json: bool, limit: int | None) -> None:
+def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None) -> None:
     """Each paragraph a document; print Recall@1/@5, MRR@10, answer-sentence accuracy@1 and
     how well "not found" works (each question asked again as if its paragraph were removed)."""
     documents, questions = load_squad(file)
-    _report(obj, documents, questions[:limit] if limit else questions, squad=True, as_json=as_json, k=10)
+    _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep)
 
 
-def _report(obj, documents, questions, squad: bool, as_json: bool, k: int) -> None:
+def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None) -> None:
     settings = obj.settings
-    with tempfile.TemporaryDirectory() as directory:
-        library = Library(directory, model=settings.model, threshold=settings.threshold,
+    with tempfile.TemporaryDirectory() as scratch:
+        library = Library(keep or scratch, model=settings.model, threshold=settings.threshold,
                           chunk_tokens=settings.chunk_tokens)
-        ingest = library.add(documents, progress=not as_json)
+        ingest = library.add(documents, progress=not as_json, summaries=False)
         results = {}
         for method in METHODS:
             report = run(library, questions, k, method)

@@ -48,11 +48,13 @@ def prepare(doc: Document, digest: str, embedder: Embedder, chunk_tokens: int) -
     return Pending(doc, digest, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans])
 
 
-def embed(batch: list[Pending], known: dict[str, np.ndarray], embedder: Embedder, model: str) -> int:
+def embed(
+    batch: list[Pending], known: dict[str, np.ndarray], embedder: Embedder, model: str, summaries: bool = True
+) -> int:
     """Fill in vectors (reusing `known` ones by input hash) and summaries; return how many were embedded."""
     by_text = {text: _hash(model, text) for p in batch for *_, text in p.chunks}
     todo = sorted({text for text, h in by_text.items() if h not in known})
-    sentences = [candidate_sentences(p.doc.text) for p in batch]
+    sentences = [candidate_sentences(p.doc.text) if summaries else [] for p in batch]
     texts = todo + [p.doc.text[s:e] for p, spans in zip(batch, sentences) for s, e in spans]
     vectors = embedder.embed(texts) if texts else np.zeros((0, 0), np.float32)
     for text, vector in zip(todo, vectors):
@@ -73,3 +75,9 @@ def _hash(model: str, text: str) -> str:
 def hashes(pending: Pending, model: str) -> list[str]:
     """Return the input hashes of a pending document's chunks."""
     return [_hash(model, text) for *_, text in pending.chunks]
+
+
+def summary_of(text: str, embedder: Embedder) -> list[tuple[int, int]]:
+    """Summarise one document now (for documents ingested without summaries)."""
+    spans = candidate_sentences(text)
+    return summarize(text, spans, embedder.embed([text[s:e] for s, e in spans])) if spans else []

@@ -27,6 +27,7 @@ class LexicalIndex:
     def __init__(self, retriever: bm25s.BM25 | None, ids: np.ndarray) -> None:
         self._retriever = retriever
         self.ids = ids
+        self._df: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -48,6 +49,18 @@ class LexicalIndex:
         if not tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self._retriever.get_scores(tokens)
+
+    def idf(self, term: str) -> float:
+        """Return a term's inverse document frequency (BM25's), highest for unseen terms."""
+        total = len(self.ids)
+        if self._retriever is None:
+            return 1.0
+        if self._df is None:
+            indptr = np.asarray(self._retriever.scores["indptr"])
+            self._df = np.diff(indptr)
+        index = self._retriever.vocab_dict.get(term)
+        df = int(self._df[index]) if index is not None else 0
+        return float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs with a positive score, best first."""

@@ -1,5 +1,6 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
+import json
 import logging
 import shutil
 import threading
@@ -98,6 +99,10 @@ class Library:
         doc = self.document(ref)
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, self.store.chunk_count(doc.id))
         spans = self.store.summary_spans(doc.id)
+        if not spans:  # ingested with summaries=False: summarise now, once
+            spans = indexing.summary_of(doc.text, self.embedder)
+            with self.store.transaction() as db:
+                db.execute("UPDATE documents SET summary = ? WHERE id = ?", (json.dumps(spans), doc.id))
         return Summary(info, tuple(Span(doc.text[s:e], s, e) for s, e in spans))
 
     def digest(self, after_generation: int = -1, since: str | None = None) -> list[DigestItem]:
@@ -116,7 +121,7 @@ class Library:
         if not document_ids:
             return []
         with self._lock:
-            hits = rank_within(topic, self.embedder, self.store, self.store.chunk_ids(document_ids))
+            hits = rank_within(topic, self.embedder, self.lexical(), self.store, self.store.chunk_ids(document_ids))
         best: dict[str, Hit] = {}
         for hit in hits:
             if hit.score >= self.threshold and hit.document.id not in best:
@@ -213,19 +218,22 @@ class Library:
                 except OSError as error:
                     failures.append((target, f"{target}: {error.strerror or error}"))
 
-        report = self.add(readable(), progress=progress)
+        report = self.add(readable())  # the "Reading" bar already tracks progress
         return IngestReport(
             report.added, report.updated, report.unchanged, report.failed + len(failures),
             report.chunks_embedded, tuple(failures) + report.errors, report.documents,
         )
 
-    def add(self, sources: Iterable[SourceText], progress: bool = False) -> IngestReport:
-        """Index documents already read; unchanged ones cost nothing, changed ones are replaced."""
+    def add(self, sources: Iterable[SourceText], progress: bool = False, summaries: bool = True) -> IngestReport:
+        """Index documents already read; unchanged ones cost nothing, changed ones are replaced.
+
+        With `summaries=False` (bulk evaluation), summaries are computed on first request instead.
+        """
         counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
         ids: list[str] = []
         batch: list[indexing.Pending] = []
         with self._lock:
-            for source in sources:
+            for source in tqdm(sources, desc="Indexing", unit="doc", disable=not progress or None):
                 doc = indexing.document(source)
                 ids.append(doc.id)
                 digest = indexing.content_hash(source, self.model_name, self.chunk_tokens)
@@ -236,10 +244,10 @@ class Library:
                 counts["updated" if previous else "added"] += 1
                 batch.append(indexing.prepare(doc, digest, self.embedder, self.chunk_tokens))
                 if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
-                    counts["chunks_embedded"] += self._commit(batch)
+                    counts["chunks_embedded"] += self._commit(batch, summaries)
                     batch = []
             if batch:
-                counts["chunks_embedded"] += self._commit(batch)
+                counts["chunks_embedded"] += self._commit(batch, summaries)
             self._save_vectors()
         return IngestReport(**counts, documents=tuple(ids))
 
@@ -257,10 +265,10 @@ class Library:
             self._save_vectors()
             return info
 
-    def _commit(self, batch: list[indexing.Pending]) -> int:
+    def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
         """Embed what is not embedded yet and store a batch of documents in one transaction."""
         known = self.store.vectors_for(h for p in batch for h in indexing.hashes(p, self.model_name))
-        embedded = indexing.embed(batch, known, self.embedder, self.model_name)
+        embedded = indexing.embed(batch, known, self.embedder, self.model_name, summaries)
         vectors = self.vectors()
         with self.store.transaction() as db:
             generation = self._bump(db)
