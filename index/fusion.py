@@ -8,7 +8,7 @@ from .vectors import VectorIndex
 METHODS = ("hybrid", "fused", "dense", "bm25")
 # Weight of the cosine in the fused score; the rest goes to BM25 divided by the question's best
 # BM25 score. Tuned on SciFact train queries and half of XQuAD (benchmarks/fusion.py).
-DENSE_WEIGHT = 0.5
+DENSE_WEIGHT = 0.7
 DEPTH = 100  # candidates taken from each method before fusing
 
 

@@ -18,6 +18,8 @@ CONFIDENCE_COSINE = 0.3
 DEFAULT_THRESHOLD = 0.37
 # The answering sentence: its cosine to the question + this x its share of the question's terms.
 COVERAGE_WEIGHT = 1.0
+# Reranking: a top chunk's order is its fused score + this x its best sentence's score.
+RERANK_WEIGHT = 0.5
 SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
 # Chunks whose sentences are embedded to pick the answer and rerank; deeper hits (later pages)
 # pick their sentence by shared terms alone. Embedding sentences is most of a query's cost.
@@ -97,7 +99,7 @@ def _pick_answers(
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         # A chunk whose best sentence answers well outranks one that is only broadly similar.
-        order = key + best_score if position < depth else key
+        order = key + RERANK_WEIGHT * best_score if position < depth else key
         scored.append((position >= depth, -order, Hit(info, chunk.id, quote, best, confidence)))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
