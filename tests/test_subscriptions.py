@@ -57,9 +57,18 @@ async def test_topic_alert_from_a_feed_with_conditional_get(bot_api, settings, l
                                  f"<p>{OTTERS_AGAIN}</p></article></body></html>".encode())
         site.pages["/empty"] = ("text/html", b"<html><body><nav>Home</nav></body></html>")
         site.pages["/broken.xml"] = ("application/rss+xml", b"<rss><channel><item><title>oops")
+        site.pages["/atom.xml"] = ("application/atom+xml", f"""<?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>Owl watch</title><id>urn:owls</id>
+            <updated>2024-01-03T00:00:00Z</updated>
+            <entry><title>Owls at night</title><id>urn:owls:1</id><link href="{site.url('/owls')}"/>
+              <updated>2024-01-03T00:00:00Z</updated>
+              <summary>Owls hunt at night and sleep during the day, hidden in old trees near the river.
+              Barn owls swallow their prey whole and later cough up pellets of bones and fur, which
+              scientists study to learn what the owls ate.</summary></entry></feed>""".encode())
+        site.pages["/owls"] = ("text/html", b"<html><body><nav>Menu</nav></body></html>")  # no article
         feeds = Feeds(library)
-        feeds.add(site.url("/feed.xml"))
-        feeds.add(site.url("/broken.xml"))
+        for path in ("/feed.xml", "/broken.xml", "/atom.xml"):
+            feeds.add(site.url(path))
         settings = settings.__class__(**{**settings.__dict__, "feed_interval": 0.5})
         async with bot_running(settings, library, bot_api):
             bot_api.message("/subscribe otters")
@@ -74,6 +83,10 @@ async def test_topic_alert_from_a_feed_with_conditional_get(bot_api, settings, l
     assert state["broken.xml"].error and "RSS" in state["broken.xml"].error
     assert state["feed.xml"].entries == 2 and not state["feed.xml"].error
     assert sum(1 for d in library.documents() if d.title == "Otters hold hands") == 1
+    # The Atom entry's page had no article text, so the feed's own summary stands in for it.
+    owls = library.document(next(d.id for d in library.documents() if d.title == "Owls at night"))
+    assert "pellets of bones and fur" in owls.text and owls.published == "2024-01-03"
+    assert state["atom.xml"].entries == 1
 
 
 async def test_daily_digest_at_its_time_after_restart_and_once_after_downtime(bot_api, settings, library):
