@@ -170,9 +170,11 @@ class Feeds:
                 if "could not download" in str(error) and not _feed_text(entry):
                     raise httpx.TransportError(str(error)) from error
                 log.info("using the feed's text for %s: %s", link, error)
-        if page is not None:
-            return SourceText(link, title, page.text, page.published or published)
         text = _feed_text(entry)
+        # A page whose "article" is a few words of menu says less than the feed's own text.
+        if page is not None and (len(page.text.split()) >= MIN_SUMMARY_WORDS
+                                 or len(page.text.split()) >= len(text.split())):
+            return SourceText(link, title, page.text, page.published or published)
         if len(text.split()) < MIN_SUMMARY_WORDS:
             raise UnsupportedDocument(f"{link or title}: no article text on the page or in the feed")
         return SourceText(link or f"feed:{_key(entry)}", title, text, published)
