@@ -282,7 +282,7 @@ def serve(obj: Context, index_dir: Path | None) -> None:
     if not obj.settings.telegram_bot_token:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
     library = obj.library(index_dir, create=True)
-    library.vectors()  # load the model and vectors before the first question arrives
+    library.embedder, library.vectors(), library.lexical()  # load all before the first question
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
 
 

@@ -48,7 +48,8 @@ class Span:
 class Hit:
     """One retrieved chunk, quoted verbatim, with the sentence that best answers.
 
-    `score` is the cosine similarity of question and chunk, in [-1, 1].
+    `score` is the confidence that the chunk answers, in [0, 1]: 0.3 x the cosine of question
+    and chunk + 0.7 x the IDF-weighted share of the question's terms found in the chunk.
     """
 
     document: DocumentInfo
