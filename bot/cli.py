@@ -3,39 +3,20 @@
 import datetime
 import json
 import logging
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from index import Answer, Feeds, Library, Summary, VerbatimError
+from index import Answer, Summary, VerbatimError
 
 from . import formatting
 from .config import Settings, SettingsError
+from .cli_common import Context, index_option
+from .cli_feeds import feeds
 from .evaluate import evaluate
 
 log = logging.getLogger("verbatim")
-
-
-def index_option(command):
-    """Add --index DIR to a command; it overrides VERBATIM_INDEX_DIR."""
-    return click.option(
-        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
-        help="Index directory (default: VERBATIM_INDEX_DIR or data/index).",
-    )(command)
-
-
-class Context:
-    """Settings and a lazily opened library for one CLI run."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-
-    def library(self, index_dir: Path | None, create: bool = False) -> Library:
-        s = self.settings
-        return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
-                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -211,57 +192,6 @@ def digest(obj: Context, index_dir: Path | None, since: str, as_json: bool) -> N
     click.echo(f"{len(items)} stories", err=True)
 
 
-@cli.group()
-def feeds() -> None:
-    """Follow RSS/Atom feeds; the bot polls them (VERBATIM_FEED_INTERVAL) and ingests new entries."""
-
-
-@feeds.command("add")
-@click.argument("url")
-@index_option
-@click.pass_obj
-def feeds_add(obj: Context, url: str, index_dir: Path | None) -> None:
-    """Follow a feed."""
-    feed = Feeds(obj.library(index_dir, create=True)).add(url)
-    click.echo(f"following {feed.url}")
-
-
-@feeds.command("list")
-@index_option
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
-@click.pass_obj
-def feeds_list(obj: Context, index_dir: Path | None, as_json: bool) -> None:
-    """List followed feeds and how their last poll went."""
-    followed = Feeds(obj.library(index_dir, create=True)).all()
-    if as_json:
-        click.echo(json.dumps([asdict(f) for f in followed], ensure_ascii=False, indent=2))
-        return
-    for feed in followed:
-        status = f"error: {feed.error}" if feed.error else f"polled {feed.polled_at or 'never'}"
-        click.echo(f"{feed.url}  {feed.title or ''}  {feed.entries} entries  {status}")
-
-
-@feeds.command("remove")
-@click.argument("url")
-@index_option
-@click.pass_obj
-def feeds_remove(obj: Context, url: str, index_dir: Path | None) -> None:
-    """Stop following a feed (its documents stay)."""
-    Feeds(obj.library(index_dir)).remove(url)
-    click.echo(f"stopped following {url}")
-
-
-@feeds.command("poll")
-@index_option
-@click.pass_obj
-def feeds_poll(obj: Context, index_dir: Path | None) -> None:
-    """Poll every feed now and ingest new entries (for cron, or without the bot)."""
-    report = Feeds(obj.library(index_dir, create=True)).poll()
-    for source, reason in report.errors:
-        click.echo(f"problem: {reason}", err=True)
-    click.echo(report.summary())
-
-
 @cli.command()
 @index_option
 @click.pass_obj
@@ -304,6 +234,7 @@ def run(ctx: click.Context, targets: tuple[str, ...], index_dir: Path | None) ->
 
 
 cli.add_command(evaluate)
+cli.add_command(feeds)
 
 
 def main(argv: list[str] | None = None) -> int:

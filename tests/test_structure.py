@@ -1,7 +1,6 @@
 """The architecture the style guide asks for, checked."""
 
 import ast
-from pathlib import Path
 
 from bot.config import Settings
 from tests.conftest import ROOT

@@ -1,0 +1,29 @@
+"""What every `verbatim` command shares: the settings and the --index option."""
+
+from pathlib import Path
+
+import click
+
+from index import Library
+
+from .config import Settings
+
+
+def index_option(command):
+    """Add --index DIR to a command; it overrides VERBATIM_INDEX_DIR."""
+    return click.option(
+        "--index", "index_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="Index directory (default: VERBATIM_INDEX_DIR or data/index).",
+    )(command)
+
+
+class Context:
+    """Settings and a lazily opened library for one CLI run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def library(self, index_dir: Path | None, create: bool = False) -> Library:
+        s = self.settings
+        return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
+                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused")
