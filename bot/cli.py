@@ -39,6 +39,8 @@ def _configure_logging(level: str) -> None:
     # httpx logs request URLs, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    for chatty in ("bm25s", "sentence_transformers", "apscheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.getLogger().level, logging.WARNING))
 
 
 @cli.command()

@@ -76,6 +76,9 @@ class SentenceTransformerEmbedder:
         # A packaged model never needs the hub; make sure nothing tries to reach it.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
 
         self.name = name
         self.batch_size = batch_size
