@@ -22,17 +22,20 @@ def summary_html(summary: Summary, limit: int = MESSAGE_LIMIT) -> str:
     return f"<blockquote>{chr(10).join(sentences)}</blockquote>\n— {line_html}"
 
 
-def digest_html(items: list[DigestItem], heading: str) -> list[str]:
-    """Render a digest as one or more messages, one story per block, most covered first."""
-    blocks = [_item_html(number, item) for number, item in enumerate(items, start=1)]
-    messages, current = [], escape(heading)
-    for block in blocks:
+def digest_html(items: list[DigestItem], heading: str) -> list[tuple[str, list[DigestItem]]]:
+    """Render a digest as messages within the limit, each with the stories it carries."""
+    messages: list[tuple[str, list[DigestItem]]] = []
+    current, carried = escape(heading), []
+    for number, item in enumerate(items, start=1):
+        block = _item_html(number, item)
         candidate = f"{current}\n\n{block}"
-        if _visible_length(candidate) > MESSAGE_LIMIT and current:
-            messages.append(current)
-            candidate = block
+        if _visible_length(candidate) > MESSAGE_LIMIT and carried:
+            messages.append((current, carried))
+            candidate, carried = block, []
         current = candidate
-    messages.append(current)
+        carried.append(item)
+    if carried:
+        messages.append((current, carried))
     return messages
 
 

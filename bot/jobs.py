@@ -3,6 +3,7 @@
 import asyncio
 import datetime as dt
 import logging
+import time
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -32,25 +33,26 @@ def _parts(context: ContextTypes.DEFAULT_TYPE) -> tuple[Library, Subscriptions]:
     return data["library"], data["subscriptions"]
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, messages: list[str]) -> bool:
-    """Send messages to a chat; pause the chat if the user blocked the bot. True when all went."""
-    store = context.application.bot_data["subscriptions"]
-    for number, text in enumerate(messages):
-        if number:
-            await asyncio.sleep(PER_CHAT_GAP)
-        try:
-            await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML,
-                                           link_preview_options=NO_PREVIEW)
-        except Forbidden:
-            log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
-            store.set_paused(chat_id, True)
-            return False
-        except RetryAfter as error:  # still flooded after the rate limiter's own retries
-            log.warning("flood control for chat %s (retry after %s); will try again", chat_id, error.retry_after)
-            return False
-        except TelegramError as error:
-            log.warning("could not deliver to chat %s: %s", chat_id, error)
-            return False
+async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> bool:
+    """Send one message, at most one a second per chat; pause the chat if the user blocked the bot."""
+    data = context.application.bot_data
+    last = data.setdefault("last_delivery", {})
+    wait = PER_CHAT_GAP - (time.monotonic() - last.get(chat_id, -PER_CHAT_GAP))
+    if wait > 0:
+        await asyncio.sleep(wait)
+    last[chat_id] = time.monotonic()
+    try:
+        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+    except Forbidden:
+        log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
+        data["subscriptions"].set_paused(chat_id, True)
+        return False
+    except RetryAfter as error:  # still flooded after the rate limiter's own retries
+        log.warning("flood control for chat %s (retry after %s); will try again", chat_id, error.retry_after)
+        return False
+    except TelegramError as error:
+        log.warning("could not deliver to chat %s: %s", chat_id, error)
+        return False
     return True
 
 
@@ -68,7 +70,7 @@ async def watch_documents(context: ContextTypes.DEFAULT_TYPE) -> None:
         for hit in hits:
             if hit.document.id in done:
                 continue
-            if not await deliver(context, sub.chat_id, [alert_html(sub.topic, hit)]):
+            if not await deliver(context, sub.chat_id, alert_html(sub.topic, hit)):
                 complete = False
                 break
             store.record(sub.id, [hit.document.id])
@@ -87,13 +89,13 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     items = await asyncio.to_thread(library.digest, sub.cursor)
     sent = store.delivered(sub.id, [d.id for item in items for d in item.sources]) if items else set()
     items = [item for item in items if not all(d.id in sent for d in item.sources)]
-    if items:
-        heading = f"Your {sub.kind} digest: {len(items)} new stor{'y' if len(items) == 1 else 'ies'}"
-        if not await deliver(context, sub.chat_id, digest_html(items, heading)):
-            if not store.paused(sub.chat_id):
+    heading = f"Your {sub.kind} digest: {len(items)} new stor{'y' if len(items) == 1 else 'ies'}"
+    for text, carried in digest_html(items, heading) if items else []:
+        if not await deliver(context, sub.chat_id, text):
+            if not store.paused(sub.chat_id):  # retry the rest later; what went out is logged
                 context.job_queue.run_once(send_digest, RETRY_DIGEST, data=(sub.id, due), name=context.job.name)
             return
-        store.record(sub.id, [d.id for item in items for d in item.sources])
+        store.record(sub.id, [d.id for item in carried for d in item.sources])
     store.advance(sub.id, generation, last_run=due)
     schedule_digest(context.application, store.get(sub.id))
 

@@ -239,3 +239,29 @@ async def test_summary_of_a_document_and_of_a_topic(running_bot, bot_api, librar
     bot_api.message("/summary telegraph Morse")
     topic = await bot_call(bot_api, "sendMessage", after=count)
     assert "A short history of the electric telegraph" in topic["text"]
+
+
+async def test_a_digest_that_fails_midway_resends_only_what_did_not_go_out(bot_api, settings, library):
+    clock = Clock(dt.datetime(2026, 11, 28, 7, 59, 58, tzinfo=dt.timezone.utc))
+    stories = [SourceText(f"https://news.example/{i}", f"Story {i}", " ".join(
+        " ".join(f"w{i}v{j}t{n}" for n in range(14)).capitalize() + "." for j in range(4)))
+        for i in range(14)]  # fourteen unrelated stories: too many for one message
+    async with bot_running(settings, library, bot_api, clock) as app:
+        bot_api.message("/subscribe daily 08:00")
+        await bot_call(bot_api, "sendMessage")
+        library.add(stories)
+        bot_api.fail_next("sendMessage", 500, "Internal Server Error", skip=1)  # the second part fails
+        count = len(bot_api.calls)
+        first = await bot_call(bot_api, "sendMessage", lambda p: "digest" in p["text"], after=count)
+        await bot_call(bot_api, "sendMessage", lambda p: p is not first, after=count)
+        await settle(0.5)
+        store = app.bot_data["subscriptions"]
+        sub = store.of_chat(42)[0]
+        sent_first = store.delivered(sub.id, [d.id for d in library.documents()])
+        assert 0 < len(sent_first) < 14
+        retry = app.job_queue.get_jobs_by_name(f"digest:42:{sub.id}")[0]
+        count = len(bot_api.calls)
+        await retry.run(app)  # the retry, five minutes later
+        rest = texts(bot_api, after=count)
+        assert rest and all("Story 0" not in t for t in rest)  # the first part is not sent again
+        assert len(store.delivered(sub.id, [d.id for d in library.documents()])) == 14

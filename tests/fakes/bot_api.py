@@ -108,9 +108,10 @@ class FakeBotAPI:
         return self.push(inline_query={"id": str(next(self._ids)), "from": _user(user_id),
                                        "query": query, "offset": ""})
 
-    def fail_next(self, method: str, error_code: int, description: str, **parameters) -> None:
-        """Make the next call of `method` fail as Telegram would (403, 429 with retry_after…)."""
-        self.failures.append({"method": method, "error_code": error_code,
+    def fail_next(self, method: str, error_code: int, description: str, skip: int = 0, **parameters) -> None:
+        """Make a call of `method` fail as Telegram would (403, 429 with retry_after…), after
+        letting `skip` calls through."""
+        self.failures.append({"method": method, "error_code": error_code, "skip": skip,
                               "description": description, "parameters": parameters})
 
     # ----- what the bot did -----------------------------------------------------------------
@@ -143,6 +144,9 @@ class FakeBotAPI:
         params["_received"] = time.monotonic()
         self.calls.append((method, params))
         failure = next((f for f in self.failures if f["method"] == method), None)
+        if failure and failure["skip"] > 0:
+            failure["skip"] -= 1
+            failure = None
         if failure:
             self.failures.remove(failure)
             body = {"ok": False, "error_code": failure["error_code"], "description": failure["description"]}
