@@ -97,3 +97,30 @@ def test_console_chat_renders_answers_as_plain_text(run, tmp_path, monkeypatch):
     code, out, _ = run("chat", *index)
     assert code == 0 and "**A strong colony can store more than 25 kilograms" in out
     assert "How honeybees make honey" in out
+
+
+def test_eval_reports_every_method_from_one_run(run, tmp_path):
+    beir = tmp_path / "beir"
+    (beir / "qrels").mkdir(parents=True)
+    docs = {"d1": "Otters hold hands while they sleep so they do not drift apart.",
+            "d2": "The telegraph cable crossed the Atlantic in 1866.",
+            "d3": "Bees turn nectar into honey by fanning it with their wings."}
+    (beir / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "title": "", "text": v}) + "\n"
+                                               for k, v in docs.items()))
+    (beir / "queries.jsonl").write_text('{"_id": "q1", "text": "why do otters hold hands"}\n'
+                                        '{"_id": "q2", "text": "how do bees make honey"}\n')
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n")
+    code, out, _ = run("eval", "beir", str(beir), "--json")
+    result = json.loads(out)
+    assert code == 0 and result["questions"] == 2 and set(result["methods"]) == {"bm25", "dense", "fused", "hybrid"}
+    assert all(m["ndcg@10"] == 1.0 for m in result["methods"].values())
+
+    squad = tmp_path / "squad.json"
+    squad.write_text(json.dumps({"version": "1.1", "data": [{"title": "Animals", "paragraphs": [
+        {"context": docs["d1"], "qas": [{"id": "1", "question": "Why do otters hold hands?",
+                                         "answers": [{"text": "drift apart", "answer_start": 0}]}]},
+        {"context": docs["d3"], "qas": [{"id": "2", "question": "What do bees turn nectar into?",
+                                         "answers": [{"text": "honey", "answer_start": 0}]}]}]}]}))
+    code, out, _ = run("eval", "squad", str(squad))
+    assert code == 0 and "| hybrid | 1.000 | 1.000 | 1.000 | 1.000 |" in out
+    assert '"not found" at threshold' in out
