@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,12 +61,58 @@ class StoredChunk:
     document: Document
 
 
+class _Rows:
+    """A statement's result, read in full while the connection was held."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.rows = cursor.fetchall()
+        self.lastrowid, self.rowcount = cursor.lastrowid, cursor.rowcount
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list:
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class _Serialized:
+    """One connection shared by the bot's worker threads, one statement or transaction at a time.
+
+    Without this, a reader in one thread would run inside another thread's open transaction,
+    and two writers would both try to BEGIN on the same connection.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self.lock = threading.RLock()
+
+    def execute(self, sql: str, params=()) -> _Rows:
+        with self.lock:
+            return _Rows(self._connection.execute(sql, params))
+
+    def executemany(self, sql: str, rows) -> _Rows:
+        with self.lock:
+            return _Rows(self._connection.executemany(sql, rows))
+
+    def executescript(self, script: str) -> None:
+        with self.lock:
+            self._connection.executescript(script)
+
+    def close(self) -> None:
+        with self.lock:
+            self._connection.close()
+
+
 class Store:
     """Thin typed access to the SQLite file; every write is one transaction."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db = _Serialized(sqlite3.connect(path, check_same_thread=False, timeout=30,
+                                               isolation_level=None))
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
@@ -75,15 +122,16 @@ class Store:
         self._db.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run writes atomically; IMMEDIATE makes concurrent writers queue up, not fail."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def transaction(self) -> Iterator["_Serialized"]:
+        """Run writes atomically; IMMEDIATE makes writers in other processes queue up, not fail."""
+        with self._db.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def create(self, schema: str) -> None:
         """Create extra tables (idempotent) for a module that keeps its state here."""
@@ -98,7 +146,7 @@ class Store:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
+    def set_meta(self, db: "_Serialized", key: str, value: str) -> None:
         """Write one metadata value inside a transaction."""
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
@@ -127,7 +175,7 @@ class Store:
         return found
 
     def put_document(
-        self, db: sqlite3.Connection, doc: Document, content_hash: str, chunks: list[NewChunk],
+        self, db: "_Serialized", doc: Document, content_hash: str, chunks: list[NewChunk],
         generation: int, summary: list[tuple[int, int]],
     ) -> tuple[list[int], list[int]]:
         """Store or replace a document and its chunks; return (removed ids, new ids)."""
@@ -149,7 +197,7 @@ class Store:
             added.append(int(cursor.lastrowid))
         return removed, added
 
-    def delete_document(self, db: sqlite3.Connection, document_id: str) -> list[int]:
+    def delete_document(self, db: "_Serialized", document_id: str) -> list[int]:
         """Delete a document and its chunks; return the removed chunk ids."""
         ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
         db.execute("DELETE FROM documents WHERE id = ?", (document_id,))

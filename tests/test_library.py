@@ -152,3 +152,31 @@ def test_a_crash_during_ingest_leaves_a_loadable_index(tmp_path):
     assert 1 < kept < 401
     report = survivor.ingest([str(folder)], progress=False)
     assert report.unchanged == kept - 1 and report.added == 401 - kept
+
+
+def test_threads_can_ingest_write_and_read_at_once(tmp_path):
+    import threading
+
+    from index import Feeds
+
+    library = make_library(tmp_path / "idx")
+    feeds = Feeds(library)
+    errors = []
+
+    def ingest():
+        try:
+            for batch in range(20):
+                library.add([SourceText(f"notes://{batch}-{i}", f"Note {batch}-{i}",
+                                        f"Station {batch} saw {i} herons at dawn. " * 30) for i in range(5)])
+        except Exception as error:  # noqa: BLE001 - surfaced below
+            errors.append(error)
+
+    worker = threading.Thread(target=ingest)
+    worker.start()
+    while worker.is_alive():
+        feeds.add(f"https://feeds.example/{len(feeds.all())}.xml")  # a transaction of its own
+        library.documents()
+        library.search("How many herons at dawn?")
+    worker.join()
+    assert not errors
+    assert len(library.documents()) == 100 and len(library.vectors()) == sum(d.chunks for d in library.documents())
