@@ -178,13 +178,6 @@ class Library:
                 self._generation = generation
             return self._vectors
 
-    def refresh(self) -> bool:
-        """Pick up changes made by another process; return True when there were any."""
-        with self._lock:
-            before = self._generation
-            self.vectors()
-            return before not in (-1, self._generation)
-
     def _load_vectors(self, generation: int) -> VectorIndex:
         dim = int(self.store.meta("dim") or 0) or self.embedder.dim
         path = self._vector_path(generation)
