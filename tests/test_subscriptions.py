@@ -90,7 +90,7 @@ async def test_topic_alert_from_a_feed_with_conditional_get(bot_api, settings, l
 
 
 async def test_daily_digest_at_its_time_after_restart_and_once_after_downtime(bot_api, settings, library):
-    clock = Clock(dt.datetime(2026, 11, 28, 6, 29, 57, tzinfo=dt.timezone.utc))  # 07:29:57 in Berlin
+    clock = Clock(dt.datetime(2026, 11, 28, 6, 29, 55, tzinfo=dt.timezone.utc))  # 07:29:55 in Berlin
     async with bot_running(settings, library, bot_api, clock):
         bot_api.message("/timezone Europe/Berlin")
         await bot_call(bot_api, "sendMessage", lambda p: "Europe/Berlin" in p["text"])
