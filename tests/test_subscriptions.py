@@ -243,16 +243,16 @@ async def test_summary_of_a_document_and_of_a_topic(running_bot, bot_api, librar
 
 
 async def test_a_digest_that_fails_midway_resends_only_what_did_not_go_out(bot_api, settings, library):
-    clock = Clock(dt.datetime(2026, 11, 28, 7, 59, 58, tzinfo=dt.timezone.utc))
+    clock = Clock(dt.datetime(2026, 11, 28, 7, 59, 55, tzinfo=dt.timezone.utc))
     stories = [SourceText(f"https://news.example/{i}", f"Story {i}", " ".join(
         " ".join(f"w{i}v{j}t{n}" for n in range(14)).capitalize() + "." for j in range(4)))
         for i in range(14)]  # fourteen unrelated stories: too many for one message
     async with bot_running(settings, library, bot_api, clock) as app:
         bot_api.message("/subscribe daily 08:00")
         await bot_call(bot_api, "sendMessage")
-        library.add(stories)
-        bot_api.fail_next("sendMessage", 500, "Internal Server Error", skip=1)  # the second part fails
         count = len(bot_api.calls)
+        bot_api.fail_next("sendMessage", 500, "Internal Server Error", skip=1)  # the second part fails
+        library.add(stories)
         first = await bot_call(bot_api, "sendMessage", lambda p: "digest" in p["text"], after=count)
         await bot_call(bot_api, "sendMessage", lambda p: p is not first, after=count)
         await settle(0.5)
