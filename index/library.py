@@ -1,6 +1,5 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
-import json
 import logging
 import shutil
 import threading
@@ -101,8 +100,7 @@ class Library:
         spans = self.store.summary_spans(doc.id)
         if not spans:  # ingested with summaries=False: summarise now, once
             spans = indexing.summary_of(doc.text, self.embedder)
-            with self.store.transaction() as db:
-                db.execute("UPDATE documents SET summary = ? WHERE id = ?", (json.dumps(spans), doc.id))
+            self.store.set_summary(doc.id, spans)
         return Summary(info, tuple(Span(doc.text[s:e], s, e) for s, e in spans))
 
     def digest(self, after_generation: int = -1, since: str | None = None) -> list[DigestItem]:
@@ -163,9 +161,7 @@ class Library:
                     ids, texts = self.store.chunk_texts()
                     self._lexical = LexicalIndex.build(ids, texts)
                     self._lexical.save(path)
-                    for old in self.directory.glob("bm25-*"):
-                        if old != path:
-                            shutil.rmtree(old, ignore_errors=True)
+                    _remove_stale(self.directory, "bm25-*", keep=path)
                 self._lexical_generation = generation
             return self._lexical
 
@@ -295,9 +291,7 @@ class Library:
         path = self._vector_path(self._generation)
         if not path.exists():
             self._vectors.save(path)
-        for old in self.directory.glob("vectors-*.faiss"):
-            if old != path:
-                old.unlink(missing_ok=True)
+        _remove_stale(self.directory, "vectors-*.faiss", keep=path)
 
     def close(self) -> None:
         """Release the database connection."""
@@ -307,3 +301,14 @@ class Library:
 def _normalised(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
+
+
+def _remove_stale(directory: Path, pattern: str, keep: Path) -> None:
+    """Delete the files or folders of older generations; readers hold theirs in memory."""
+    for old in directory.glob(pattern):
+        if old == keep:
+            continue
+        if old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            old.unlink(missing_ok=True)

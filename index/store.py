@@ -238,6 +238,11 @@ class Store:
         row = self._db.execute("SELECT summary FROM documents WHERE id = ?", (document_id,)).fetchone()
         return [tuple(pair) for pair in json.loads(row[0])] if row else []
 
+    def set_summary(self, document_id: str, spans: list[tuple[int, int]]) -> None:
+        """Store a document's summary sentences as (start, end) pairs."""
+        with self.transaction() as db:
+            db.execute("UPDATE documents SET summary = ? WHERE id = ?", (json.dumps(spans), document_id))
+
     def document_vectors(self, document_ids: list[str], dim: int) -> dict[str, np.ndarray]:
         """Return each document's chunk vectors as a matrix."""
         out: dict[str, list[np.ndarray]] = {doc_id: [] for doc_id in document_ids}

@@ -101,3 +101,10 @@ async def bot_call(api: FakeBotAPI, method: str, predicate=lambda p: True, after
                    timeout: float = 15) -> dict:
     """Wait (without blocking the event loop) until the bot calls `method`."""
     return await asyncio.to_thread(api.wait_for, method, predicate, timeout, after)
+
+
+async def reply_to(api: FakeBotAPI, text: str, **message) -> dict:
+    """Send a message as a user and return the bot's next sendMessage."""
+    count = len(api.calls)
+    api.message(text, **message)
+    return await bot_call(api, "sendMessage", after=count)

@@ -5,7 +5,7 @@ import re
 
 from bot import handlers
 from index import SourceText
-from tests.conftest import bot_call
+from tests.conftest import bot_call, reply_to
 
 
 def visible(text: str) -> str:
@@ -75,9 +75,7 @@ async def test_group_answers_ask_mentions_and_replies_only(running_bot, bot_api)
     bot_api.message("/ask How much honey can a strong colony store?", **group)
     first = await bot_call(bot_api, "sendMessage")
     assert "25 kilograms" in visible(first["text"])
-    count = len(bot_api.calls)
-    bot_api.message("@verbatim_test_bot when was Morse code sent to Baltimore?", **group)
-    second = await bot_call(bot_api, "sendMessage", after=count)
+    second = await reply_to(bot_api, "@verbatim_test_bot when was Morse code sent to Baltimore?", **group)
     assert "Baltimore" in visible(second["text"])
     count = len(bot_api.calls)
     bot_message = {"message_id": 1, "date": 0, "chat": {"id": -100, "type": "supergroup"},
@@ -105,13 +103,9 @@ async def test_commands_help_sources_and_unknown(running_bot, bot_api):
     help_reply = await bot_call(bot_api, "sendMessage")
     for name in names:
         assert f"/{name}" in help_reply["text"]
-    count = len(bot_api.calls)
-    bot_api.message("/sources")
-    listing = await bot_call(bot_api, "sendMessage", after=count)
+    listing = await reply_to(bot_api, "/sources")
     assert "A short history of the electric telegraph" in visible(listing["text"])
-    count = len(bot_api.calls)
-    bot_api.message("/frobnicate")
-    unknown = await bot_call(bot_api, "sendMessage", after=count)
+    unknown = await reply_to(bot_api, "/frobnicate")
     assert "/help" in unknown["text"]
 
 
@@ -119,7 +113,5 @@ async def test_oversized_and_empty_questions_get_a_hint(running_bot, bot_api):
     bot_api.message("bees " * 400)
     reply = await bot_call(bot_api, "sendMessage")
     assert "under 1,000 characters" in reply["text"]
-    count = len(bot_api.calls)
-    bot_api.message("/ask")
-    hint = await bot_call(bot_api, "sendMessage", after=count)
+    hint = await reply_to(bot_api, "/ask")
     assert "/ask" in hint["text"]

@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from index import Feeds, SourceText
-from tests.conftest import HASH_MODEL, ROOT, Clock, bot_call, bot_running
+from tests.conftest import HASH_MODEL, ROOT, Clock, bot_call, bot_running, reply_to
 from tests.fakes.web import FakeWebsite
 
 OTTERS = ("Sea otters hold hands while they sleep so that they do not drift apart. "
@@ -165,9 +165,7 @@ async def test_list_and_remove_subscriptions(running_bot, bot_api):
         count = len(bot_api.calls)
         bot_api.message(command)
         await bot_call(bot_api, "sendMessage", after=count)
-    count = len(bot_api.calls)
-    bot_api.message("/subscriptions")
-    listing = await bot_call(bot_api, "sendMessage", after=count)
+    listing = await reply_to(bot_api, "/subscriptions")
     assert "daily digest at 07:30" in listing["text"] and "Friday at 18:00" in listing["text"]
     button = listing["reply_markup"]["inline_keyboard"][2][0]
     bot_api.press({"message_id": 9, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"},
@@ -175,9 +173,7 @@ async def test_list_and_remove_subscriptions(running_bot, bot_api):
     edited = await bot_call(bot_api, "editMessageText")
     assert "otters" in edited["text"]
     assert len(running_bot.bot_data["subscriptions"].of_chat(42)) == 2
-    count = len(bot_api.calls)
-    bot_api.message("/unsubscribe all")
-    done = await bot_call(bot_api, "sendMessage", after=count)
+    done = await reply_to(bot_api, "/unsubscribe all")
     assert "Removed 2" in done["text"]
     assert not running_bot.job_queue.get_jobs_by_name("digest:42:1")
 
@@ -202,9 +198,7 @@ async def test_group_subscriptions_are_managed_by_its_admins(running_bot, bot_ap
     bot_api.message("/subscribe daily 09:00", user_id=6, **group)
     refused = await bot_call(bot_api, "sendMessage")
     assert "administrators" in refused["text"]
-    count = len(bot_api.calls)
-    bot_api.message("/subscribe daily 09:00", user_id=5, **group)
-    accepted = await bot_call(bot_api, "sendMessage", after=count)
+    accepted = await reply_to(bot_api, "/subscribe daily 09:00", user_id=5, **group)
     assert "daily digest at 09:00" in accepted["text"]
     assert running_bot.bot_data["subscriptions"].of_chat(-100)
 
@@ -215,20 +209,14 @@ async def test_admins_add_files_and_urls_others_are_told_politely(running_bot, b
     bot_api.message("", user_id=8, document=upload)
     polite = await bot_call(bot_api, "sendMessage")
     assert "Only the bot's administrators" in polite["text"]
-    count = len(bot_api.calls)
-    bot_api.message("", user_id=7, chat_id=7, document=upload)
-    added = await bot_call(bot_api, "sendMessage", after=count)
+    added = await reply_to(bot_api, "", user_id=7, chat_id=7, document=upload)
     assert "Added “Owls”" in added["text"]
     assert library.search("When do owls hunt?").found
-    count = len(bot_api.calls)
-    bot_api.message("", user_id=7, chat_id=7, document={**upload, "file_name": "owls.exe"})
-    refused = await bot_call(bot_api, "sendMessage", after=count)
+    refused = await reply_to(bot_api, "", user_id=7, chat_id=7, document={**upload, "file_name": "owls.exe"})
     assert "can't read .exe" in refused["text"]
     with FakeWebsite() as site:
         site.pages["/bees"] = ("text/plain", b"Bees\n\nBees dance to tell other bees where flowers are.")
-        count = len(bot_api.calls)
-        bot_api.message(f"/ingest {site.url('/bees')}", user_id=7, chat_id=7)
-        report = await bot_call(bot_api, "sendMessage", after=count)
+        report = await reply_to(bot_api, f"/ingest {site.url('/bees')}", user_id=7, chat_id=7)
     assert "1 added" in report["text"]
 
 
@@ -236,9 +224,7 @@ async def test_summary_of_a_document_and_of_a_topic(running_bot, bot_api, librar
     bot_api.message("/summary How honeybees make honey")
     reply = await bot_call(bot_api, "sendMessage")
     assert "<blockquote>Honeybees make honey from the nectar of flowers." in reply["text"]
-    count = len(bot_api.calls)
-    bot_api.message("/summary telegraph Morse")
-    topic = await bot_call(bot_api, "sendMessage", after=count)
+    topic = await reply_to(bot_api, "/summary telegraph Morse")
     assert "A short history of the electric telegraph" in topic["text"]
 
 
