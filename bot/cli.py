@@ -10,7 +10,7 @@ import click
 
 from index import Answer, Summary, VerbatimError
 
-from . import formatting
+from . import formatting, redaction
 from .config import Settings, SettingsError
 from .cli_common import Context, index_option
 from .cli_feeds import feeds
@@ -30,13 +30,14 @@ def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
     Settings come from the environment or .env (see .env.example).
     """
     settings = Settings.load(env_file)
-    _configure_logging("DEBUG" if verbose else settings.log_level)
+    _configure_logging("DEBUG" if verbose else settings.log_level, settings.telegram_bot_token)
     ctx.obj = Context(settings)
 
 
-def _configure_logging(level: str) -> None:
+def _configure_logging(level: str, token: str | None) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs request URLs, and Bot API URLs contain the bot token.
+    redaction.install(token)  # every handler, every logger: the token never reaches the log
+    # httpx logs every request URL at INFO; quiet, not a secret: redaction covers those too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     for chatty in ("bm25s", "sentence_transformers", "apscheduler"):

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from index import Library, evaluate as run, figures, load_beir, load_squad, not_found_precision_recall
+from index import (
+    Library, calibrate, evaluate as run, figures, load_beir, load_ester, load_squad,
+    not_found_precision_recall, squad_part,
+)
 
 METHODS = ("bm25", "dense", "fused", "hybrid")
 
@@ -30,21 +33,50 @@ def beir(obj, directory: Path, split: str, as_json: bool, limit: int | None, kee
     _report(obj, documents, questions[:limit] if limit else questions, False, as_json, 200, keep)
 
 
+def _sizes(ctx, param, value: str) -> tuple[int, ...]:
+    try:
+        return tuple(0 if part.strip() == "all" else int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter("use sizes like 1,10,all (or an empty string for none)") from None
+
+
+def qa_options(command):
+    """The options shared by the question-answering sets (SQuAD, ESTER)."""
+    for option in reversed([
+        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+        click.option("--limit", type=int, help="Only the first N questions (a quick look)."),
+        click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+                     help="Build (or reuse) the index in this folder instead of a temporary one."),
+        click.option("--sizes", default="1,10,all", show_default=True, callback=_sizes,
+                     help='Collection sizes for the "not found" table (passage alone, with 9 others, all).'),
+        click.pass_obj,
+    ]):
+        command = option(command)
+    return command
+
+
 @evaluate.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@click.option("--limit", type=int, help="Only the first N questions (a quick look).")
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
-              help="Build (or reuse) the index in this folder instead of a temporary one.")
-@click.pass_obj
-def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None) -> None:
-    """Each paragraph a document; print Recall@1/@5, MRR@10, answer-sentence accuracy@1 and
-    how well "not found" works (each question asked again as if its paragraph were removed)."""
-    documents, questions = load_squad(file)
-    _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep)
+@qa_options
+@click.option("--part", type=click.Choice(["all", "tune", "report"]), default="all", show_default=True,
+              help="Articles to use: even-numbered (tune: constants were fitted on them), odd (report), all.")
+def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes, part: str) -> None:
+    """Each paragraph a document; print Recall@1/@5, MRR@10, answer-sentence accuracy@1, and how
+    "not found" holds by collection size (each question asked with and without its paragraph)."""
+    documents, questions = squad_part(*load_squad(file), part)
+    _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep, sizes)
 
 
-def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None) -> None:
+@evaluate.command()
+@qa_options
+def ester(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes) -> None:
+    """ESTER news questions (e.g. final_dev_ans_gen.json): the same figures as `eval squad`."""
+    documents, questions = load_ester(file)
+    _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep, sizes)
+
+
+def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None,
+            sizes: tuple[int, ...] = ()) -> None:
     settings = obj.settings
     with tempfile.TemporaryDirectory() as scratch:
         library = Library(keep or scratch, model=settings.model, threshold=settings.threshold,
@@ -57,8 +89,12 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
             if squad and method == "hybrid":
                 precision, recall = not_found_precision_recall(report, settings.threshold)
                 results[method].update(not_found_precision=precision, not_found_recall=recall)
+    progress = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
+    by_size = [{"size": r.size or "all", **r.figures(settings.threshold)}
+               for r in calibrate(documents, questions, settings.model, sizes, progress)] if sizes else []
     out = {"documents": len(documents), "questions": len(questions),
-           "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results}
+           "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results,
+           "by_size": by_size}
     if as_json:
         click.echo(json.dumps(out))
         return
@@ -72,6 +108,16 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
         hybrid = results["hybrid"]
         click.echo(f'"not found" at threshold {settings.threshold}: precision {hybrid["not_found_precision"]:.3f}, '
                    f'recall {hybrid["not_found_recall"]:.3f}')
+    if by_size:
+        click.echo('\n"not found" by collection size (with the passage: answered, right passage first; '
+                   "without it: declined)")
+        click.echo("| size | answerable | answered | declined | declined, answer-free | not-found precision "
+                   "| not-found recall |")
+        click.echo("|---|---|---|---|---|---|---|")
+        for row in by_size:
+            click.echo(f"| {row['size']} | {row['answerable']} | {row['answered']:.3f} | {row['declined']:.3f} "
+                       f"| {row['declined_answer_free']:.3f} | {row['not_found_precision']:.3f} "
+                       f"| {row['not_found_recall']:.3f} |")
 
 
 def _cell(value) -> str:

@@ -1,7 +1,9 @@
 """Turn hits into messages: HTML for Telegram, plain text for the console. Pure functions."""
 
 import html
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from index import Answer, DocumentInfo, Hit
 
@@ -9,6 +11,10 @@ MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the text after
 NOT_FOUND = "I couldn't find that in the documents."
 TITLE_LIMIT = 200
 WEAK_LABEL = "The closest passage is a weak match and may not answer your question:"
+# A text fragment longer than this quotes the sentence's first and last words instead (the
+# textStart,textEnd form), so links stay short enough for every browser and chat client.
+FRAGMENT_CHARS = 160
+FRAGMENT_EDGE_WORDS = 5
 
 
 def telegram_length(text: str) -> int:
@@ -66,8 +72,11 @@ def clip_start(text: str, limit: int) -> str:
     return clip(text[::-1], limit)[::-1]
 
 
-def source_line(doc: DocumentInfo) -> tuple[str, str]:
-    """Return the source line as (HTML, plain text): title, date and link when there is one."""
+def source_line(doc: DocumentInfo, sentence: str | None = None) -> tuple[str, str]:
+    """Return the source line as (HTML, plain text): title, date and link when there is one.
+
+    With `sentence`, the link opens the page scrolled to it and highlighted (a text fragment).
+    """
     title = clip(doc.title, TITLE_LIMIT)
     parts_html = [f"<b>{escape(title)}</b>"]
     parts_plain = [title]
@@ -75,14 +84,41 @@ def source_line(doc: DocumentInfo) -> tuple[str, str]:
         parts_html.append(escape(doc.published[:10]))
         parts_plain.append(doc.published[:10])
     if doc.source.startswith(("http://", "https://")):
-        parts_html.append(f'<a href="{html.escape(doc.source, quote=True)}">source</a>')
-        parts_plain.append(doc.source)
+        link = text_fragment_link(doc.source, sentence) if sentence else doc.source
+        parts_html.append(f'<a href="{html.escape(link, quote=True)}">source</a>')
+        parts_plain.append(link)
     return " · ".join(parts_html), " · ".join(parts_plain)
+
+
+def text_fragment_link(url: str, sentence: str) -> str:
+    """Link to `url` scrolled to `sentence` (`#:~:text=`, WICG URL Fragment Text Directives).
+
+    Long sentences are named by their first and last words; a sentence a fragment cannot carry
+    (line breaks, control characters, too few words to name its ends) gets the plain link.
+    """
+    words = sentence.split()
+    if not words or any(ord(c) < 32 and c not in "\t" for c in sentence) or "\n" in sentence.strip():
+        return url
+    if len(" ".join(words)) <= FRAGMENT_CHARS:
+        directive = _fragment_text(" ".join(words))
+    elif len(words) >= 2 * FRAGMENT_EDGE_WORDS:
+        start, end = words[:FRAGMENT_EDGE_WORDS], words[-FRAGMENT_EDGE_WORDS:]
+        directive = f"{_fragment_text(' '.join(start))},{_fragment_text(' '.join(end))}"
+    else:
+        return url
+    base, hash_, fragment = url.partition("#")
+    fragment = fragment.split(":~:", 1)[0]  # replace any directive the URL already carried
+    return f"{base}#{fragment}:~:text={directive}"
+
+
+def _fragment_text(text: str) -> str:
+    """Percent-encode text for a directive: `-`, `,` and `&` are syntax there and must be escaped."""
+    return re.sub(r"[-,&]", lambda m: f"%{ord(m.group()):02X}", quote(text, safe=""))
 
 
 def quote_html(hit: Hit, limit: int) -> str:
     """Render one hit as a blockquote with the answer in bold, then its source line."""
-    line_html, line_plain = source_line(hit.document)
+    line_html, line_plain = source_line(hit.document, hit.answer.text)
     quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + " (excerpt)") - 2))
     note = " (excerpt)" if quote.shortened else ""
     body = f"{escape(quote.before)}<b>{escape(quote.answer)}</b>{escape(quote.after)}"
@@ -127,7 +163,7 @@ def answer_plain(answer: Answer, limit: int = 100_000) -> str:
     for number, hit in enumerate(answer.hits, start=1):
         quote = excerpt(hit, limit)
         lines.append(f"[{number}] {quote.before}**{quote.answer}**{quote.after}")
-        lines.append(f"    — {source_line(hit.document)[1]} (score {hit.score:.2f})")
+        lines.append(f"    — {source_line(hit.document, hit.answer.text)[1]} (score {hit.score:.2f})")
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -69,6 +69,26 @@ def _model_path(name: str) -> Path:
     )
 
 
+class CachedEmbedder:
+    """Remember every text's vector: evaluation embeds the same passages into many indexes."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return self.inner.count_tokens(texts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if todo:
+            self._vectors.update(zip(todo, self.inner.embed(todo)))
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._vectors[t] for t in texts])
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
 

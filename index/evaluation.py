@@ -85,6 +85,32 @@ def load_squad(path: Path) -> tuple[list[SourceText], list[Question]]:
     return documents, questions
 
 
+def squad_part(documents: list[SourceText], questions: list[Question], part: str
+               ) -> tuple[list[SourceText], list[Question]]:
+    """Keep the articles of one part: "tune" (even-numbered, used to fit constants), "report"
+    (odd-numbered, held out to report on) or "all"."""
+    if part == "all":
+        return documents, questions
+    articles = sorted({d.source.split("/")[0] for d in documents})
+    chosen = set(articles[::2] if part == "tune" else articles[1::2])
+    docs = [d for d in documents if d.source.split("/")[0] in chosen]
+    sources = {d.source for d in docs}
+    return docs, [q for q in questions if q.relevant <= sources]
+
+
+def load_ester(path: Path) -> tuple[list[SourceText], list[Question]]:
+    """Read an ESTER file (a JSON list of context, question, answer_texts): each distinct news
+    passage a document (untitled, as a pasted excerpt would be), each question pointing at it."""
+    rows = json.loads(Path(path).read_text(encoding="utf-8"))
+    sources: dict[str, str] = {}
+    questions = []
+    for row in rows:
+        context = row["context"].strip()
+        source = sources.setdefault(context, f"ester:{len(sources)}")
+        questions.append(Question(row["question"], frozenset([source]), tuple(row["answer_texts"])))
+    return [SourceText(source, "", context) for context, source in sources.items()], questions
+
+
 def load_beir(directory: Path, split: str = "test") -> tuple[list[SourceText], list[Question]]:
     """Read a BEIR folder: corpus.jsonl, queries.jsonl and qrels/<split>.tsv (relevant: score > 0)."""
     directory = Path(directory)

@@ -38,7 +38,10 @@ class Library:
         chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
         create: bool = True,
         method: str = "hybrid",
+        embedder: Embedder | None = None,
     ) -> None:
+        """Open (or create) the index in `directory`; `embedder` replaces loading `model`
+        (evaluation shares one cached embedder across many indexes)."""
         self.directory = Path(directory).expanduser()
         if not (self.directory / DB_NAME).exists() and not create:
             raise IndexNotFound(
@@ -50,7 +53,7 @@ class Library:
         self.chunk_tokens = chunk_tokens
         self.store = Store(self.directory / DB_NAME)
         self._lock = threading.RLock()
-        self._embedder: Embedder | None = None
+        self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._generation = -1
         self._lexical: LexicalIndex | None = None
@@ -119,7 +122,7 @@ class Library:
         if not document_ids:
             return []
         with self._lock:
-            hits = rank_within(topic, self.embedder, self.lexical(), self.store, self.store.chunk_ids(document_ids))
+            hits = rank_within(topic, self.embedder, self.store, self.store.chunk_ids(document_ids))
         best: dict[str, Hit] = {}
         for hit in hits:
             if hit.score >= self.threshold and hit.document.id not in best:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from .confidence import Signals
+
 
 @dataclass(frozen=True)
 class SourceText:
@@ -48,8 +50,8 @@ class Span:
 class Hit:
     """One retrieved chunk, quoted verbatim, with the sentence that best answers.
 
-    `score` is the confidence that the chunk answers, in [0, 1]: 0.3 x the cosine of question
-    and chunk + 0.7 x the IDF-weighted share of the question's terms found in the chunk.
+    `score` is the confidence that the chunk answers, in [0, 1] (index/confidence.py); `signals`
+    are what it was computed from, kept for evaluation and for explaining a "not found".
     """
 
     document: DocumentInfo
@@ -57,6 +59,7 @@ class Hit:
     quote: Span
     answer: Span
     score: float
+    signals: Signals | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

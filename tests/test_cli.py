@@ -124,3 +124,30 @@ def test_eval_reports_every_method_from_one_run(run, tmp_path):
     code, out, _ = run("eval", "squad", str(squad))
     assert code == 0 and "| hybrid | 1.000 | 1.000 | 1.000 | 1.000 |" in out
     assert '"not found" at threshold' in out
+
+
+def test_eval_ester_reports_not_found_by_collection_size(run, tmp_path):
+    stories = ["Otters hold hands while they sleep so they do not drift apart in the river.",
+               "The telegraph cable crossed the Atlantic in 1866 after two failed attempts.",
+               "Bees turn nectar into honey by fanning it with their wings inside the hive."]
+    rows = [{"context": stories[0], "question": "Why do otters hold hands while they sleep?",
+             "answer_texts": ["so they do not drift apart"]},
+            {"context": stories[1], "question": "When did the telegraph cable cross the Atlantic?",
+             "answer_texts": ["1866"]},
+            {"context": stories[2], "question": "How do bees turn nectar into honey?",
+             "answer_texts": ["fanning it with their wings"]}]
+    ester = tmp_path / "ester.json"
+    ester.write_text(json.dumps(rows))
+    code, out, _ = run("eval", "ester", str(ester), "--json", "--sizes", "1,all")
+    result = json.loads(out)
+    assert code == 0 and result["documents"] == 3 and result["questions"] == 3
+    assert result["methods"]["hybrid"]["recall@1"] == 1.0
+    sizes = {row["size"]: row for row in result["by_size"]}
+    assert set(sizes) == {1, "all"}
+    for row in sizes.values():  # each question asked once with its story and once without it
+        assert row["answerable"] == 3 and row["unanswerable"] == 3
+        assert row["answered"] == 1.0 and row["declined"] == 1.0
+    code, out, _ = run("eval", "ester", str(ester), "--sizes", "1")
+    assert code == 0 and "| 1 | 3 | 1.000 | 1.000 |" in out
+    code, out, err = run("eval", "ester", str(ester), "--sizes", "one")
+    assert code != 0 and "1,10,all" in err

@@ -78,7 +78,7 @@ def test_short_quotes_are_whole_and_the_answer_is_bold():
     hit = make_hit(text, 23, 39, "Bees & co", "https://bees.example/a?x=1&y=2")
     message = formatting.answer_html(Answer("q", True, (hit,)))
     assert "<blockquote>Bees &lt;3 flowers &amp; sun. <b>They make honey.</b> Winter is long.</blockquote>" in message
-    assert '<a href="https://bees.example/a?x=1&amp;y=2">source</a>' in message
+    assert '<a href="https://bees.example/a?x=1&amp;y=2#:~:text=They%20make%20honey.">source</a>' in message
     assert "2024-07-11" in message and "(excerpt)" not in message
 
 
@@ -102,3 +102,37 @@ def test_documents_listing_fits_and_says_what_was_left_out():
     message = formatting.documents_html(docs)
     checker = check(message)
     assert "more." in "".join(checker.text)
+
+
+def _directive(link: str) -> list[str]:
+    """Decode a link's text directive back into its textStart[,textEnd] parts."""
+    from urllib.parse import unquote
+
+    base, _, fragment = link.partition("#")
+    assert fragment.count(":~:text=") == 1, link
+    encoded = fragment.split(":~:text=")[1]
+    assert "-" not in encoded and "&" not in encoded, encoded  # syntax characters are escaped
+    return [unquote(part) for part in encoded.split(",")]
+
+
+def test_the_source_link_opens_the_page_at_the_answering_sentence():
+    sentence = "NATO called China a “decisive enabler” of Russia’s war, 50-50 & more."
+    text = "Intro. " + sentence + " Outro."
+    hit = make_hit(text, 7, 7 + len(sentence), "Summit", "https://news.example/a?id=1&x=2")
+    message = formatting.answer_html(Answer("q", True, (hit,)))
+    href = html.unescape(re.search(r'<a href="([^"]+)"', message).group(1))
+    assert href.startswith("https://news.example/a?id=1&x=2#:~:text=")
+    assert _directive(href) == [sentence]  # the exact sentence, commas, dash, ampersand and quotes kept
+    assert href in formatting.answer_plain(Answer("q", True, (hit,)))  # the console shows the same link
+
+
+def test_long_sentences_are_named_by_their_ends_and_unusable_ones_fall_back():
+    long = " ".join(f"word{i}" for i in range(60))
+    link = formatting.text_fragment_link("https://x.org/p#top", long)
+    assert link.startswith("https://x.org/p#top:~:text=")
+    assert _directive(link) == ["word0 word1 word2 word3 word4", "word55 word56 word57 word58 word59"]
+    assert formatting.text_fragment_link("https://x.org/p", "two\nlines") == "https://x.org/p"
+    assert formatting.text_fragment_link("https://x.org/p", "x" * 500) == "https://x.org/p"  # one huge word
+    # A local file has no link at all, so no fragment either.
+    hit = make_hit("A sentence here.", 0, 16, "Notes", "/tmp/notes.txt")
+    assert "href" not in formatting.answer_html(Answer("q", True, (hit,)))

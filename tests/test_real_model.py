@@ -105,3 +105,43 @@ def test_digest_merges_a_rewritten_story_but_not_a_related_one(tmp_path):
                  SourceText("https://d.example/4", "Flooding closes old bridge", d)])
     groups = sorted(sorted(doc.source[8] for doc in item.sources) for item in library.digest())
     assert groups == [["a", "b"], ["c"], ["d"]]
+
+
+SEED_QUESTIONS = [  # (question, words a bold sentence of the first message must hold, or "")
+    ("What does NATO call China's role in Russia's war?", "decisive enabler"),
+    ("What did NATO say about China?", ""),
+    ("Where was the summit held?", ""),
+    ("china russia nato", ""),  # keywords, as people type into a search box
+    ("what does nato call chinas role in russias war", "decisive enabler"),  # lower case, no punctuation
+]
+OFF_TOPIC = ["How do I bake sourdough bread at home?", "Who won the 1998 football World Cup final?"]
+
+
+def seed_library(path, others: int) -> tuple[Library, str]:
+    """The seed article, alone or with `others` real news articles from ../shared."""
+    import json
+
+    seed = shared_path("corpus", "nato-washington-summit-china.txt")
+    library = Library(path)
+    seed_id = library.ingest([str(seed)], progress=False).documents[0]
+    if others:
+        lines = shared_path("eval", "news_summaries", "articles.jsonl").read_text().splitlines()
+        rows = [json.loads(line) for line in lines[:others]]
+        library.add([SourceText(row["url"], row["article"][:60], row["article"]) for row in rows],
+                    summaries=False)
+    assert len(library.documents()) == 1 + others
+    return library, seed_id
+
+
+@pytest.mark.parametrize("others", [0, 9], ids=["seed alone", "seed with 9 other articles"])
+def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, others):
+    library, seed_id = seed_library(tmp_path / "idx", others)
+    for question, expected in SEED_QUESTIONS:
+        answer = library.search(question, 9)
+        assert answer.found, (question, answer.hits[:1])
+        assert answer.hits[0].document.id == seed_id, question
+        first_message = [hit.answer.text.lower() for hit in answer.hits[:3]]  # quotes per message
+        assert any(expected.lower() in bold for bold in first_message), (question, first_message)
+    for question in OFF_TOPIC:
+        answer = library.search(question, 9)
+        assert not answer.found, (question, [(h.score, h.answer.text) for h in answer.hits])

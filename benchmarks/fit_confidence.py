@@ -1,0 +1,169 @@
+"""Fit the "not found" confidence (index/confidence.json) on tuning data; report on held-out data.
+
+Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write]
+
+Tuning data: the XQuAD articles with an even index and ESTER's train file. Held out: the odd
+XQuAD articles and ESTER's dev file. Every question is asked with its passage and without it, in
+collections of 1, 10 and all passages (index/calibration.py), with the real packaged model. A
+gradient-boosted tree model (scikit-learn, monotonic in every signal) learns how to combine
+each top hit's signals into one confidence; it is exported as plain node lists that
+index/confidence.py evaluates without scikit-learn. The threshold is the highest one that still answers 95.5% of the answerable tuning
+questions at every size. `--write` stores the result; without it the script only reports.
+"""
+
+import argparse
+import pickle
+from dataclasses import replace
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from index import sentences, terms
+from index.calibration import SIZES, by_size
+from index.chunking import split_sentences
+from index.confidence import MODEL_FILE, NAMES, Model, Signals
+from index.embedding import CachedEmbedder, load_embedder
+from index.evaluation import load_ester, load_squad, squad_part
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "results" / "embeddings.pkl"
+ANSWERED = 0.955  # answerable questions that must still be answered, at every size (target 0.95)
+# More match must never mean less confidence: the model may not learn the opposite from noise.
+MONOTONIC = {"cosine": 1, "sentence_cosine": 1, "coverage": 1, "sentence_coverage": 1, "missing": -1,
+             "phrases": 1}
+TREES = dict(max_depth=4, max_iter=60, learning_rate=0.1, random_state=0)
+
+
+def datasets(shared: Path) -> dict[str, tuple]:
+    """Return {name: (documents, questions)} for the tuning and the held-out parts."""
+    squad = load_squad(shared / "eval/xquad_en/xquad.en.json")
+    ester = shared / "eval/ester_news_dev"
+    return {
+        "xquad-tune": squad_part(*squad, "tune"), "ester-train": load_ester(ester / "final_train_ans_gen_500completed.json"),
+        "xquad-report": squad_part(*squad, "report"), "ester-dev": load_ester(ester / "final_dev_ans_gen.json"),
+    }
+
+
+def trials(name: str, documents, questions, embedder) -> list:
+    print(f"{name}: {len(documents)} passages, {len(questions)} questions", file=sys.stderr)
+    return by_size(documents, questions, embedder, SIZES)
+
+
+def table(name: str, reports, threshold: float) -> None:
+    for report in reports:
+        f = report.figures(threshold)
+        print(f"| {name} | {report.size or 'all'} | {f['answerable']} | {f['answered']:.3f} | "
+              f"{f['declined']:.3f} | {f['declined_answer_free']:.3f} | {f['not_found_precision']:.3f} |")
+
+
+def features(reports) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top hit's signals per trial; label 1 when it answers (its passage, which was in the index)."""
+    rows, labels, weights = [], [], []
+    for report in reports:
+        count = max(1, len(report.trials))
+        for trial in report.trials:
+            if not trial.hits:
+                continue
+            top = trial.hits[0]
+            rows.append(top.signals.vector())
+            labels.append(int(trial.answerable and top.document.source in trial.question.relevant))
+            weights.append(1.0 / count)  # every collection size counts the same
+    weights = np.array(weights)
+    return np.array(rows), np.array(labels), weights / weights.mean()  # mean 1: C keeps its meaning
+
+
+def export(fitted: HistGradientBoostingClassifier) -> tuple:
+    """The fitted trees as (signal, cut, left, right, value) nodes; a leaf has signal -1."""
+    trees = []
+    for (predictor,) in fitted._predictors:  # one tree per boosting round for two classes
+        trees.append(tuple(
+            (-1 if node["is_leaf"] else int(node["feature_idx"]), float(node["num_threshold"]),
+             int(node["left"]), int(node["right"]), float(node["value"]))
+            for node in predictor.nodes))
+    return tuple(trees)
+
+
+def sentence_pairs(reports, embedder) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of sentences from each right top hit (collection "all"): one that holds a gold
+    answer and one that does not, as feature differences (label 1) and their negations (label 0).
+    A linear model fitted on these ranks the answering sentence above the others (pairwise)."""
+    rows, labels = [], []
+    for report in reports:
+        if report.size != 0:
+            continue
+        for trial in report.trials:
+            top = trial.hits[0] if trial.hits else None
+            if not (trial.answerable and top and top.document.source in trial.question.relevant):
+                continue
+            spans = split_sentences(top.quote.text)
+            texts = [top.quote.text[a:b] for a, b in spans]
+            query = embedder.embed([trial.question.text])[0]
+            cosines = (embedder.embed(texts) @ query).tolist()
+            weights = terms.question_weights(trial.question.text)
+            found = np.array(sentences.features(trial.question.text, weights, texts,
+                                                [terms.keys(t) for t in texts], cosines))
+            gold = [any(a.lower() in t.lower() for a in trial.question.answers) for t in texts]
+            for i in (i for i, g in enumerate(gold) if g):
+                for j in (j for j, g in enumerate(gold) if not g):
+                    rows += [found[i] - found[j], found[j] - found[i]]
+                    labels += [1, 0]
+    return np.array(rows), np.array(labels)
+
+
+def choose_threshold(reports_by_set: list, answered: float = ANSWERED) -> float:
+    """Highest threshold that answers `answered` of answerable questions at every size."""
+    candidates = np.linspace(0.01, 0.99, 197)
+    ok = [t for t in candidates
+          if all(r.figures(t)["answered"] >= answered or r.figures(0.0)["answered"] < answered
+                 for reports in reports_by_set for r in reports)]
+    return float(max(ok)) if ok else 0.01
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--write", action="store_true", help=f"store the fitted model in {MODEL_FILE.name}")
+    args = parser.parse_args()
+    embedder = CachedEmbedder(load_embedder())
+    if CACHE.exists():
+        embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
+    results = {name: trials(name, *data, embedder) for name, data in datasets(args.shared).items()}
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_bytes(pickle.dumps(embedder._vectors))
+    (CACHE.parent / "trials.pkl").write_bytes(pickle.dumps(results))  # for a closer look
+
+    tune = [results["xquad-tune"], results["ester-train"]]
+    X, y, w = features([r for reports in tune for r in reports])
+    fitted = HistGradientBoostingClassifier(monotonic_cst=[MONOTONIC[n] for n in NAMES], **TREES)
+    fitted.fit(X, y, sample_weight=w)
+    S, z = sentence_pairs([r for reports in tune for r in reports], embedder)
+    chooser = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(S, z)
+    print("sentence features:", dict(zip(sentences.FEATURES, np.round(chooser.coef_[0], 3))),
+          f"({len(z) // 2} pairs)")
+    model = Model(export(fitted), float(fitted._baseline_prediction.ravel()[0]), 0.5, tuple(chooser.coef_[0]))
+    ours = np.array([model.confidence(Signals(*row)) for row in X])
+    assert np.allclose(ours, fitted.predict_proba(X)[:, 1], atol=1e-6), "exported trees disagree"
+    for reports in results.values():  # rescore every trial with the fitted model
+        for report in reports:
+            report.trials = [replace(t, hits=tuple(
+                replace(h, score=model.confidence(h.signals))
+                for h in t.hits)) for t in report.trials]
+    threshold = choose_threshold(tune)
+    print(f"threshold (answers >= {ANSWERED} of tuning questions at every size): {threshold:.3f}\n")
+    print("| data | size | answerable | answered, right passage first | unanswerable declined "
+          "| declined, answer-free | 'not found' precision |")
+    print("|---|---|---|---|---|---|---|")
+    for name, reports in results.items():
+        table(name, reports, threshold)
+    if args.write:
+        replace(model, threshold=round(threshold, 3)).save(
+            MODEL_FILE, fitted_on="XQuAD even articles + ESTER train, sizes 1/10/all, "
+                                  "by benchmarks/fit_confidence.py")
+        print(f"\nwrote {MODEL_FILE}")
+
+
+if __name__ == "__main__":
+    main()

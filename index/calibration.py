@@ -1,0 +1,136 @@
+"""How well "not found" works as a collection grows: the question's passage alone, with 9 others,
+and with all of them; each question asked once with its passage and once without it.
+
+"Without it" is the same index less the question's passage. With one passage that would leave
+an empty index, which declines everything for free, so at size 1 the question is asked of one
+*other* passage alone instead: the case of a new user asking their one document about something
+it does not cover.
+"""
+
+import random
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embedding import CachedEmbedder, Embedder, load_embedder
+from .evaluation import Question
+from .library import Library
+from .types import Hit, SourceText
+
+SIZES = (1, 10, 0)  # 0: every passage
+DEPTH = 5  # hits kept per question: enough to see what "found" would show
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One question asked of one index."""
+
+    question: Question
+    size: int  # passages in the collection the question belongs to (0: all)
+    answerable: bool  # the question's passage was in the index
+    hits: tuple[Hit, ...]
+
+    def top_is_relevant(self, threshold: float) -> bool:
+        """The first hit that passes the threshold comes from the question's passage."""
+        passing = [h for h in self.hits if h.score >= threshold]
+        return bool(passing) and passing[0].document.source in self.question.relevant
+
+    def quotes_an_answer(self) -> bool:
+        """The top hit's quote holds one of the question's gold answers (when it has any)."""
+        quote = self.hits[0].quote.text.lower() if self.hits else ""
+        return any(answer.lower() in quote for answer in self.question.answers)
+
+    def declined(self, threshold: float) -> bool:
+        """No hit passes the threshold: the user is told "not found"."""
+        return all(h.score < threshold for h in self.hits)
+
+
+@dataclass
+class SizeReport:
+    """Figures for one collection size."""
+
+    size: int
+    trials: list[Trial] = field(default_factory=list)
+
+    def figures(self, threshold: float) -> dict[str, float]:
+        """Answered with the right passage first; declined; precision/recall of "not found"."""
+        answerable = [t for t in self.trials if t.answerable]
+        unanswerable = [t for t in self.trials if not t.answerable]
+        true_declines = sum(t.declined(threshold) for t in unanswerable)
+        declines = true_declines + sum(t.declined(threshold) for t in answerable)
+        # Another passage may say the same thing: a quote that holds the gold answer is no mistake.
+        answer_free = [t for t in unanswerable if not t.quotes_an_answer()]
+        return {
+            "answerable": len(answerable), "unanswerable": len(unanswerable),
+            "answered": _share(t.top_is_relevant(threshold) for t in answerable),
+            "declined": _share(t.declined(threshold) for t in unanswerable),
+            "declined_answer_free": _share(t.declined(threshold) for t in answer_free),
+            "not_found_precision": true_declines / declines if declines else 1.0,
+            "not_found_recall": true_declines / len(unanswerable) if unanswerable else 0.0,
+        }
+
+
+def _share(values: Iterable[bool]) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def groups(documents: Sequence[SourceText], size: int, seed: int = 0) -> list[list[SourceText]]:
+    """Split documents into shuffled groups of `size` (0: one group of all)."""
+    order = list(documents)
+    random.Random(seed).shuffle(order)
+    if size <= 0 or size >= len(order):
+        return [order]
+    return [order[i : i + size] for i in range(0, len(order), size)]
+
+
+def by_size(
+    documents: Sequence[SourceText], questions: Sequence[Question], embedder: Embedder,
+    sizes: Sequence[int] = SIZES, make: Callable[[Path], Library] | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> list[SizeReport]:
+    """Ask every question with and without its passage, in collections of each size.
+
+    `embedder` is shared by every index built here (wrap it in a cache so that a passage is
+    embedded once, however many indexes hold it). Each question has one relevant passage.
+    """
+    asked = {}
+    for question in questions:
+        asked.setdefault(next(iter(question.relevant)), []).append(question)
+    make = make or (lambda path: Library(path, model=embedder.name, embedder=embedder))
+    reports = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for size in sizes:
+            report = SizeReport(size)
+            parts = groups(documents, size)
+            for number, group in enumerate(parts):
+                progress(f"size {size or 'all'}: group {number + 1}/{len(parts)}")
+                library = make(Path(scratch) / f"{size}-{number}")
+                library.add(group, summaries=False)
+                for doc in group:
+                    report.trials += _ask(library, asked.get(doc.source, ()), size, True)
+                if size == 1:  # the questions of the passage half the list away, without theirs
+                    other = parts[(number + len(parts) // 2) % len(parts)][0]
+                    report.trials += _ask(library, asked.get(other.source, ()), size, False)
+                else:
+                    for doc in group:
+                        if asked.get(doc.source):
+                            library.remove(doc.source)
+                            report.trials += _ask(library, asked[doc.source], size, False)
+                            library.add([doc], summaries=False)
+                library.close()
+            reports.append(report)
+    return reports
+
+
+def _ask(library: Library, questions: Iterable[Question], size: int, answerable: bool) -> list[Trial]:
+    return [Trial(q, size, answerable, tuple(library.rank(q.text, DEPTH))) for q in questions]
+
+
+def calibrate(
+    documents: Sequence[SourceText], questions: Sequence[Question], model: str,
+    sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
+) -> list[SizeReport]:
+    """`by_size` with the named model, each passage embedded once for all the indexes."""
+    return by_size(documents, questions, CachedEmbedder(load_embedder(model)), sizes, progress=progress)

@@ -1,0 +1,81 @@
+"""How sure we are that a hit answers the question: a few signals, combined by small boosted
+trees fitted by `benchmarks/fit_confidence.py` and stored in `confidence.json` beside this file.
+
+Every signal is on a scale that does not depend on the collection's size (no BM25 score, no
+collection IDF, no rank among other hits), so one threshold holds from one document to many.
+"""
+
+import json
+import math
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+from . import sentences
+
+MODEL_FILE = Path(__file__).with_name("confidence.json")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What a hit has going for it, each roughly in [0, 1]."""
+
+    cosine: float  # question vs the chunk (with its title), embedded
+    sentence_cosine: float  # question vs the chunk's closest sentence (the chunk's cosine when not embedded)
+    coverage: float  # weighted share of the question's words found in the chunk or its title
+    sentence_coverage: float  # ... found in one sentence of the chunk, at best
+    missing: float  # weight share of the most telling question word found nowhere in the chunk
+    phrases: float  # share of the question's consecutive word pairs that the chunk has together
+
+    def vector(self) -> tuple[float, ...]:
+        """Return the signals in the order `confidence.json` lists them."""
+        return astuple(self)
+
+
+NAMES = tuple(f.name for f in fields(Signals))
+
+
+# One tree node: (signal index, cut, left child, right child, value); a leaf has signal index -1.
+Node = tuple[int, float, int, int, float]
+
+
+@dataclass(frozen=True)
+class Model:
+    """Boosted trees over the signals (monotonic: more match never lowers the confidence);
+    `threshold` is the default "not found" cut; `sentence_weights` score each sentence's features
+    (index/sentences.py) to pick the answer."""
+
+    trees: tuple[tuple[Node, ...], ...]
+    baseline: float
+    threshold: float
+    sentence_weights: tuple[float, ...]
+
+    def confidence(self, signals: Signals) -> float:
+        """Return the probability-like confidence in [0, 1] that the hit answers."""
+        x = signals.vector()
+        raw = self.baseline
+        for nodes in self.trees:
+            i = 0
+            while nodes[i][0] >= 0:
+                feature, cut, left, right, _ = nodes[i]
+                i = left if x[feature] <= cut else right
+            raw += nodes[i][4]
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, raw))))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_FILE) -> "Model":
+        """Read a fitted model; the signals it names must be the ones computed here."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["signals"]) != NAMES or tuple(data["sentence_features"]) != sentences.FEATURES:
+            raise ValueError(f"{path} was fitted on other signals than index/ computes; refit it")
+        trees = tuple(tuple((int(f), float(c), int(l), int(r), float(v)) for f, c, l, r, v in tree)
+                      for tree in data["trees"])
+        return cls(trees, float(data["baseline"]), float(data["threshold"]),
+                   tuple(float(w) for w in data["sentence_weights"]))
+
+    def save(self, path: Path = MODEL_FILE, **about) -> None:
+        """Write the model with a note of how it was fitted."""
+        data = {**about, "signals": list(NAMES), "threshold": round(self.threshold, 4),
+                "sentence_features": list(sentences.FEATURES),
+                "sentence_weights": [round(w, 6) for w in self.sentence_weights],
+                "baseline": self.baseline, "trees": [[list(node) for node in tree] for tree in self.trees]}
+        path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
