@@ -4,7 +4,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import BotCommand
+from telegram import Bot, BotCommand
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -19,11 +20,28 @@ from index import Library
 
 from . import handlers, subscribing, uploads
 from .answers import RecentAnswers
-from .config import Settings
+from .config import Settings, StartupError
 from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
 from .subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """Ask the Bot API who we are, so a bad token or an unreachable server is one clear line
+    instead of PTB's retry loop and its tracebacks."""
+    bot = Bot(settings.telegram_bot_token, base_url=settings.api_base_url,
+              base_file_url=settings.file_base_url)
+    try:
+        await bot.initialize()  # getMe
+    except InvalidToken:
+        raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). "
+                           "Copy the token again from @BotFather.") from None
+    except NetworkError as error:  # TimedOut is a NetworkError too
+        raise StartupError(f"Cannot reach the Telegram Bot API at {settings.api_base_url} ({error}). "
+                           "Check the network, or TELEGRAM_API_BASE_URL.") from None
+    finally:
+        await bot.shutdown()
 
 
 def build_app(

@@ -1,5 +1,6 @@
 """The `verbatim` command: ingest, list, remove, ask, show, chat and serve."""
 
+import asyncio
 import datetime
 import json
 import logging
@@ -11,7 +12,7 @@ import click
 from index import Answer, Summary, VerbatimError
 
 from . import formatting, redaction
-from .config import Settings, SettingsError
+from .config import Settings, SettingsError, StartupError
 from .cli_common import Context, index_option
 from .cli_feeds import feeds
 from .evaluate import evaluate
@@ -210,10 +211,11 @@ def chat(obj: Context, index_dir: Path | None) -> None:
 @click.pass_obj
 def serve(obj: Context, index_dir: Path | None) -> None:
     """Run the Telegram bot (needs TELEGRAM_BOT_TOKEN); Ctrl-C stops it."""
-    from .app import build_app
+    from .app import build_app, check_bot_api
 
     if not obj.settings.telegram_bot_token:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
+    asyncio.run(check_bot_api(obj.settings))
     library = obj.library(index_dir, create=True)
     library.embedder, library.vectors(), library.lexical()  # load all before the first question
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
@@ -250,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return error.exit_code
-    except (VerbatimError, SettingsError) as error:
-        click.echo(f"Error: {error}", err=True)
+    except (VerbatimError, SettingsError, StartupError) as error:
+        click.echo(f"Error: {redaction.RedactToken(None).redact(str(error))}", err=True)
         return 1
     return 0

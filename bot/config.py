@@ -14,6 +14,10 @@ class SettingsError(ValueError):
     """A setting has a value Verbatim cannot use; the message names the setting."""
 
 
+class StartupError(Exception):
+    """The bot cannot start (bad token, unreachable Bot API); the message names the fix."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with defaults a new user can run with."""

@@ -9,7 +9,7 @@ import logging
 import re
 
 # Telegram tokens look like 123456789:AAH…(35 characters); anything of that shape is hidden too.
-TOKEN_SHAPE = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}\b")
+TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}(?![A-Za-z0-9_-])")
 HIDDEN = "[token]"
 
 

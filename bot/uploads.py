@@ -1,14 +1,18 @@
 """Admins add documents from Telegram: a file sent to the bot, or /ingest URL."""
 
 import asyncio
+import logging
 from pathlib import Path
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from index import IngestReport, UnsupportedDocument, parse_file
 
 from .jobs import watch_documents
+
+log = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Only the bot's administrators can add documents. Ask one of them to add it for you."
 
@@ -34,8 +38,13 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if (document.file_size or 0) > settings.max_upload_mb * 2**20:
         await message.reply_text(f"That file is over the {settings.max_upload_mb} MB limit.")
         return
-    file = await document.get_file()
-    data = bytes(await file.download_as_bytearray())
+    try:
+        file = await document.get_file()
+        data = bytes(await file.download_as_bytearray())
+    except TelegramError as error:  # its message can hold the file URL: the log filter hides the token
+        log.warning("could not download upload %s: %s", name, error)
+        await message.reply_text(f"I couldn't download {name} from Telegram. Please send it again.")
+        return
     source = f"telegram:{document.file_unique_id}/{name}"
     try:
         parsed = parse_file(data, name, source)

@@ -151,3 +151,18 @@ def test_eval_ester_reports_not_found_by_collection_size(run, tmp_path):
     assert code == 0 and "| 1 | 3 | 1.000 | 1.000 |" in out
     code, out, err = run("eval", "ester", str(ester), "--sizes", "one")
     assert code != 0 and "1,10,all" in err
+
+
+def test_serve_says_in_one_line_why_it_cannot_start(run, monkeypatch, bot_api, tmp_path):
+    token = "5123456789:AAHsecretTOKENfor_tests-0123456789abc"
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")  # nothing listens there
+    code, out, err = run("serve", "--index", str(tmp_path / "idx"))
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "Cannot reach the Telegram Bot API" in err and "TELEGRAM_API_BASE_URL" in err
+    assert "Traceback" not in out + err and token not in out + err
+
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", bot_api.base_url)  # the fake only knows its own token
+    code, out, err = run("serve", "--index", str(tmp_path / "idx"))
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "rejected TELEGRAM_BOT_TOKEN" in err and token not in out + err

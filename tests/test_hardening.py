@@ -1,0 +1,48 @@
+"""Hostile users and a flaky Telegram: nothing leaked, nothing lost, a kind word for bad input."""
+
+import dataclasses
+import logging
+
+from bot import redaction
+from tests.conftest import bot_call, bot_running, reply_to
+from tests.fakes.bot_api import FakeBotAPI
+
+# Shaped like a real token, so that a leak anywhere (URL, exception, reply) would show it.
+SECRET = "5123456789:AAHsecretTOKENfor_tests-0123456789abc"
+
+
+async def test_the_token_never_reaches_the_log_or_a_reply(settings, library, caplog):
+    api = FakeBotAPI(token=SECRET)
+    api.start()
+    caplog.set_level(logging.DEBUG)  # PTB and httpx log Bot API URLs (with the token) at DEBUG
+    logging.getLogger("httpx").setLevel(logging.DEBUG)
+    redaction.install(SECRET)  # as `verbatim` does at start-up
+    settings = dataclasses.replace(settings, telegram_bot_token=SECRET)
+    try:
+        async with bot_running(settings, library, api):
+            # A file whose download fails: the error names the file URL, which holds the token.
+            upload = {"file_id": "gone", "file_unique_id": "u9", "file_name": "notes.txt", "file_size": 50}
+            failed = await reply_to(api, "", user_id=7, chat_id=7, document=upload)
+            assert "couldn't download" in failed["text"]
+            # Telegram answers 401 (a revoked token) once.
+            api.fail_next("sendMessage", 401, "Unauthorized")
+            api.message("When did Morse send his message?")
+            await bot_call(api, "sendMessage", lambda p: "Sorry" in p["text"])  # the 401, then an apology
+            api.message("When did Morse send his message?")
+            await bot_call(api, "sendMessage", lambda p: "Morse" in p["text"])
+    finally:
+        api.stop()
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+    assert caplog.records, "nothing was logged: the test would prove nothing"
+    assert any("[token]" in record.getMessage() for record in caplog.records)  # it was there, hidden
+    for record in caplog.records:
+        assert SECRET not in record.getMessage() and SECRET not in (record.exc_text or ""), record.name
+    assert SECRET not in caplog.text
+    assert not [p for name, p in api.calls if SECRET in str(p.get("text", ""))]
+
+
+def test_token_shaped_strings_are_hidden_even_when_not_the_configured_token():
+    redactor = redaction.RedactToken(None)
+    line = "GET https://api.telegram.org/bot123456789:AAH-abcdefghijklmnopqrstuvwxyz01234/getMe"
+    assert redactor.redact(line) == "GET https://api.telegram.org/bot[token]/getMe"
+    assert redactor.redact("chat 123456 said: 10:30 works") == "chat 123456 said: 10:30 works"
