@@ -57,7 +57,16 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -
 
 
 async def watch_documents(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Alert topic subscribers about documents added since their cursor (by any process)."""
+    """Alert topic subscribers about documents added since their cursor (by any process).
+
+    The periodic check, uploads and feed polls all call this; one run at a time, or two runs
+    would both read "not yet delivered" before either had sent.
+    """
+    async with context.application.bot_data.setdefault("alert_lock", asyncio.Lock()):
+        await _alert(context)
+
+
+async def _alert(context: ContextTypes.DEFAULT_TYPE) -> None:
     library, store = _parts(context)
     generation = library.generation
     for sub in store.active("topic"):

@@ -1,5 +1,6 @@
 """Hostile users and a flaky Telegram: nothing leaked, nothing lost, a kind word for bad input."""
 
+import asyncio
 import dataclasses
 import logging
 
@@ -46,3 +47,20 @@ def test_token_shaped_strings_are_hidden_even_when_not_the_configured_token():
     line = "GET https://api.telegram.org/bot123456789:AAH-abcdefghijklmnopqrstuvwxyz01234/getMe"
     assert redactor.redact(line) == "GET https://api.telegram.org/bot[token]/getMe"
     assert redactor.redact("chat 123456 said: 10:30 works") == "chat 123456 said: 10:30 works"
+
+
+async def test_an_upload_alerts_each_subscribed_chat_exactly_once(running_bot, bot_api, library):
+    store = running_bot.bot_data["subscriptions"]
+    bot_api.latency["sendMessage"] = 0.15  # each alert takes a while: checks overlap
+    chats = range(100, 120)
+    for chat in chats:
+        store.add_topic(chat, "owls hunting at night", library.generation)
+    bot_api.files["documents/owl"] = b"Owls\n\nOwls hunt at night and sleep during the day in hollow trees."
+    upload = {"file_id": "owl", "file_unique_id": "u-owl", "file_name": "owls.txt", "file_size": 70}
+    added = await reply_to(bot_api, "", user_id=7, chat_id=7, document=upload)
+    assert "Added" in added["text"]
+    # The upload, the periodic check and the next one all look for new documents at once.
+    await bot_call(bot_api, "sendMessage", lambda p: int(p["chat_id"]) == 119 and "Owls" in p["text"], timeout=30)
+    await asyncio.sleep(2.5)  # later checks would repeat an alert here if they could
+    alerts = [int(p["chat_id"]) for p in bot_api.sent("sendMessage") if p["text"].startswith("New on")]
+    assert sorted(alerts) == list(chats)

@@ -30,6 +30,7 @@ class FakeBotAPI:
         self.calls: list[tuple[str, dict]] = []
         self.files: dict[str, bytes] = {}
         self.failures: list[dict] = []
+        self.latency: dict[str, float] = {}  # method -> seconds before answering, as a busy network
         self._updates: list[dict] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
@@ -143,6 +144,8 @@ class FakeBotAPI:
         params = _params(request)
         params["_received"] = time.monotonic()
         self.calls.append((method, params))
+        if self.latency.get(method):
+            time.sleep(self.latency[method])
         failure = next((f for f in self.failures if f["method"] == method), None)
         if failure and failure["skip"] > 0:
             failure["skip"] -= 1
