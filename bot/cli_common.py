@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from index import Library
+from index import Fetcher, Library
 
 from .config import Settings
 
@@ -26,4 +26,5 @@ class Context:
     def library(self, index_dir: Path | None, create: bool = False) -> Library:
         s = self.settings
         return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
-                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused")
+                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused",
+                       fetcher=Fetcher(allowed_hosts=s.allow_private_hosts))

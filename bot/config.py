@@ -39,6 +39,7 @@ class Settings:
     feed_interval: float = 900.0
     max_upload_mb: int = 20
     upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
+    allow_private_hosts: frozenset[str] = frozenset()
 
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> "Settings":
@@ -63,6 +64,8 @@ class Settings:
             feed_interval=_number(env, "VERBATIM_FEED_INTERVAL", defaults.feed_interval, float),
             max_upload_mb=_number(env, "VERBATIM_MAX_UPLOAD_MB", defaults.max_upload_mb, int),
             upload_types=_suffixes(get("VERBATIM_UPLOAD_TYPES")) or defaults.upload_types,
+            allow_private_hosts=frozenset(h.strip().lower() for h in (get("VERBATIM_ALLOW_PRIVATE_HOSTS") or "")
+                                          .split(",") if h.strip()),
         )
 
     @classmethod

@@ -14,6 +14,7 @@ from .calibration import SIZES, SizeReport, calibrate
 from .evaluation import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
 from .evaluation import run as evaluate
 from .feeds import Feed, Feeds, PollReport
+from .fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .retrieval import DEFAULT_THRESHOLD
 from .summaries import DigestItem, Summary
@@ -25,5 +26,5 @@ __all__ = [
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
-    "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part",
+    "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher",
 ]

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+from urllib.parse import urlsplit
 
 from .errors import UnsupportedDocument
+from .fetching import Fetcher, expect_ok
 from .types import SourceText
 
 log = logging.getLogger(__name__)
@@ -16,7 +17,6 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 
 
 def is_url(target: str) -> bool:
@@ -39,33 +39,22 @@ def expand(target: str) -> Iterator[str]:
         yield str(path.resolve())
 
 
-def load(target: str, client: httpx.Client | None = None) -> SourceText:
+def load(target: str, fetcher: Fetcher | None = None) -> SourceText:
     """Read one file or URL; raise UnsupportedDocument with a reason a person can act on."""
     if is_url(target):
-        return load_url(target, client)
+        return load_url(target, fetcher)
     path = Path(target)
     if not path.is_file():
         raise UnsupportedDocument(f"{target}: no such file")
     return parse(path.read_bytes(), source=str(path), kind=_kind_from_suffix(path.suffix))
 
 
-def load_url(url: str, client: httpx.Client | None = None) -> SourceText:
-    """Download a page or file and read it."""
-    own = client is None
-    client = client or httpx.Client(follow_redirects=True, timeout=30)
-    try:
-        response = client.get(url, headers={"User-Agent": "Verbatim/0.1 (+document ingest)"})
-        response.raise_for_status()
-    except httpx.HTTPError as error:
-        raise UnsupportedDocument(f"{url}: could not download ({error})") from error
-    finally:
-        if own:
-            client.close()
-    if len(response.content) > MAX_DOWNLOAD_BYTES:
-        raise UnsupportedDocument(f"{url}: larger than {MAX_DOWNLOAD_BYTES // 2**20} MB")
-    content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    kind = _kind_from_content_type(content_type) or _kind_from_suffix(Path(response.url.path).suffix)
-    return parse(response.content, source=url, kind=kind)
+def load_url(url: str, fetcher: Fetcher | None = None) -> SourceText:
+    """Download a page or file (public addresses only, within the size cap) and read it."""
+    fetched = expect_ok((fetcher or Fetcher()).get(url))
+    content_type = fetched.headers.get("content-type", "").split(";")[0].strip().lower()
+    kind = _kind_from_content_type(content_type) or _kind_from_suffix(Path(urlsplit(fetched.url).path).suffix)
+    return parse(fetched.content, source=url, kind=kind)
 
 
 def parse(data: bytes, source: str, kind: str) -> SourceText:

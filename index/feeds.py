@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 
 import feedparser
-import httpx
 
 from . import documents as loader
 from .errors import DocumentNotFound, UnsupportedDocument
+from .fetching import Fetcher, expect_ok
 from .library import Library
 from .types import IngestReport, SourceText
 
@@ -87,41 +87,36 @@ class Feeds:
             if db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 0:
                 raise DocumentNotFound(f"No feed {url!r}. See: verbatim feeds list")
 
-    def poll(self, client: httpx.Client | None = None) -> PollReport:
+    def poll(self) -> PollReport:
         """Fetch every feed (conditional GET) and ingest the articles of new entries."""
-        own = client is None
-        client = client or httpx.Client(follow_redirects=True, timeout=30)
+        fetcher = self.library.fetcher
         sources: list[SourceText] = []
         seen: list[tuple[str, str, str | None, str | None]] = []
         errors: list[tuple[str, str]] = []
         not_modified = 0
         feeds = self.all()
-        try:
-            for feed in feeds:
+        for feed in feeds:
+            try:
+                entries = self._fetch(feed.url, fetcher)
+            except UnsupportedDocument as error:
+                errors.append((feed.url, str(error)))
+                self._set(feed.url, error=str(error))
+                continue
+            if entries is None:
+                not_modified += 1
+                continue
+            for key, entry in entries:
                 try:
-                    entries = self._fetch(feed.url, client)
+                    source = self._article(entry, fetcher)
+                except _RetryLater as error:  # the page did not download: try again at the next poll
+                    errors.append((entry.get("link", key), str(error)))
+                    continue
                 except UnsupportedDocument as error:
-                    errors.append((feed.url, str(error)))
-                    self._set(feed.url, error=str(error))
+                    errors.append((entry.get("link", key), str(error)))
+                    seen.append((feed.url, key, None, str(error)))
                     continue
-                if entries is None:
-                    not_modified += 1
-                    continue
-                for key, entry in entries:
-                    try:
-                        source = self._article(entry, client)
-                    except httpx.TransportError as error:  # try again at the next poll
-                        errors.append((entry.get("link", key), f"could not download ({error})"))
-                        continue
-                    except UnsupportedDocument as error:
-                        errors.append((entry.get("link", key), str(error)))
-                        seen.append((feed.url, key, None, str(error)))
-                        continue
-                    sources.append(source)
-                    seen.append((feed.url, key, source.source, None))
-        finally:
-            if own:
-                client.close()
+                sources.append(source)
+                seen.append((feed.url, key, source.source, None))
         report = self.library.add(sources)
         with self.store.transaction() as db:
             db.executemany(
@@ -129,35 +124,30 @@ class Feeds:
                 " VALUES (?, ?, ?, ?, ?)", [(f, k, s, _now(), e) for f, k, s, e in seen])
         return PollReport(len(feeds), not_modified, len(sources), report, tuple(errors))
 
-    def _fetch(self, url: str, client: httpx.Client) -> list[tuple[str, dict]] | None:
+    def _fetch(self, url: str, fetcher: Fetcher) -> list[tuple[str, dict]] | None:
         """Return the unseen entries, oldest first, or None when the feed did not change."""
         etag, modified = self.store.query("SELECT etag, modified FROM feeds WHERE url = ?", (url,))[0]
-        headers = {"User-Agent": "Verbatim/0.1 (+feed reader)"}
+        headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if modified:
             headers["If-Modified-Since"] = modified
-        try:
-            response = client.get(url, headers=headers)
-        except httpx.HTTPError as error:
-            raise UnsupportedDocument(f"{url}: could not download ({error})") from error
-        if response.status_code == 304:
+        response = fetcher.get(url, headers)
+        if response.status == 304:
             self._set(url, error=None)
             return None
-        if response.status_code >= 400:
-            raise UnsupportedDocument(f"{url}: the server answered {response.status_code}")
-        parsed = feedparser.parse(response.content)
+        parsed = feedparser.parse(expect_ok(response).content)
         usable = [(_key(e), e) for e in parsed.entries if _key(e)]
         if parsed.bozo and not usable:
             raise UnsupportedDocument(f"{url}: not a readable RSS or Atom feed ({parsed.get('bozo_exception')})")
         warning = f"malformed feed, read what could be read ({parsed.get('bozo_exception')})" if parsed.bozo else None
         self._set(url, error=warning, title=parsed.feed.get("title"),
-                  etag=response.headers.get("ETag"), modified=response.headers.get("Last-Modified"))
+                  etag=response.headers.get("etag"), modified=response.headers.get("last-modified"))
         known = {r[0] for r in self.store.query(
             "SELECT entry_key FROM feed_entries WHERE feed_url = ?", (url,))}
         return [(k, e) for k, e in reversed(usable) if k not in known]
 
-    def _article(self, entry: dict, client: httpx.Client) -> SourceText:
+    def _article(self, entry: dict, fetcher: Fetcher) -> SourceText:
         """Read the page an entry links to; fall back to the feed's own text when the page has none."""
         link = entry.get("link")
         title = entry.get("title") or link or "Untitled"
@@ -165,10 +155,10 @@ class Feeds:
         page = None
         if link:
             try:
-                page = loader.load_url(link, client)
+                page = loader.load_url(link, fetcher)
             except UnsupportedDocument as error:
                 if "could not download" in str(error) and not _feed_text(entry):
-                    raise httpx.TransportError(str(error)) from error
+                    raise _RetryLater(str(error)) from error
                 log.info("using the feed's text for %s: %s", link, error)
         text = _feed_text(entry)
         # A page whose "article" is a few words of menu says less than the feed's own text.
@@ -184,6 +174,10 @@ class Feeds:
         columns = ", ".join(f"{name} = ?" for name in fields)
         with self.store.transaction() as db:
             db.execute(f"UPDATE feeds SET {columns} WHERE url = ?", (*fields.values(), url))
+
+
+class _RetryLater(Exception):
+    """An entry's page could not be downloaded this time and the feed has no text of its own."""
 
 
 def _key(entry: dict) -> str:

@@ -13,6 +13,7 @@ from . import documents as loader
 from . import indexing
 from .embedding import DEFAULT_MODEL, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
+from .fetching import Fetcher
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
 from .lexical import LexicalIndex
@@ -39,9 +40,11 @@ class Library:
         create: bool = True,
         method: str = "hybrid",
         embedder: Embedder | None = None,
+        fetcher: Fetcher | None = None,
     ) -> None:
         """Open (or create) the index in `directory`; `embedder` replaces loading `model`
-        (evaluation shares one cached embedder across many indexes)."""
+        (evaluation shares one cached embedder across many indexes); `fetcher` says how URLs
+        are downloaded (which private hosts are allowed, size and time limits)."""
         self.directory = Path(directory).expanduser()
         if not (self.directory / DB_NAME).exists() and not create:
             raise IndexNotFound(
@@ -59,6 +62,7 @@ class Library:
         self._lexical: LexicalIndex | None = None
         self._lexical_generation = -1
         self.method = method
+        self.fetcher = fetcher or Fetcher()
         self._check_model()
 
     def _check_model(self) -> None:
@@ -203,7 +207,7 @@ class Library:
         def readable():
             for target in tqdm(files, desc="Reading", unit="doc", disable=not progress or None):
                 try:
-                    yield loader.load(target)
+                    yield loader.load(target, self.fetcher)
                 except UnsupportedDocument as error:
                     log.warning("skipped %s", error)
                     failures.append((target, str(error)))

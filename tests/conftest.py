@@ -44,6 +44,7 @@ def settings(tmp_path: Path) -> Settings:
         "VERBATIM_WATCH_INTERVAL": "0.3",
         "VERBATIM_FEED_INTERVAL": "3600",
         "VERBATIM_ADMIN_IDS": "7",
+        "VERBATIM_ALLOW_PRIVATE_HOSTS": "127.0.0.1",  # the tests' own web server
     })
 
 
@@ -51,7 +52,8 @@ def settings(tmp_path: Path) -> Settings:
 def library(settings: Settings, tmp_path: Path) -> index.Library:
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLES, docs)
-    lib = index.Library(settings.index_dir, model=settings.model, threshold=settings.threshold)
+    lib = index.Library(settings.index_dir, model=settings.model, threshold=settings.threshold,
+                        fetcher=index.Fetcher(allowed_hosts=settings.allow_private_hosts))
     lib.ingest([str(docs)], progress=False)
     yield lib
     lib.close()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from index import UnsupportedDocument
+from index import Fetcher, UnsupportedDocument
 from index.documents import expand, load
 from tests.conftest import SAMPLES
 from tests.fakes.web import FakeWebsite, make_pdf
@@ -55,12 +55,13 @@ def test_urls_are_downloaded_and_read_by_content_type():
     with FakeWebsite() as site:
         site.pages["/story"] = ("text/html; charset=utf-8", ARTICLE.encode())
         site.pages["/paper"] = ("application/pdf", make_pdf(["Cats purr at 25 to 150 hertz."]))
-        story = load(site.url("/story"))
-        paper = load(site.url("/paper"))
+        local = Fetcher(allowed_hosts=frozenset({"127.0.0.1"}))
+        story = load(site.url("/story"), local)
+        paper = load(site.url("/paper"), local)
         assert story.source == site.url("/story") and "raft" in story.text
         assert "purr" in paper.text
         with pytest.raises(UnsupportedDocument, match="could not download"):
-            load(site.url("/missing"))
+            load(site.url("/missing"), local)
 
 
 def test_unsupported_and_malformed_files_get_clear_reasons(tmp_path):

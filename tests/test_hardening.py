@@ -4,9 +4,14 @@ import asyncio
 import dataclasses
 import logging
 
+import pytest
+
 from bot import redaction
+from index import Fetcher, Library, SourceText, UnsupportedDocument
+from index.documents import load
 from tests.conftest import bot_call, bot_running, reply_to
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.web import FakeWebsite
 
 # Shaped like a real token, so that a leak anywhere (URL, exception, reply) would show it.
 SECRET = "5123456789:AAHsecretTOKENfor_tests-0123456789abc"
@@ -64,3 +69,38 @@ async def test_an_upload_alerts_each_subscribed_chat_exactly_once(running_bot, b
     await asyncio.sleep(2.5)  # later checks would repeat an alert here if they could
     alerts = [int(p["chat_id"]) for p in bot_api.sent("sendMessage") if p["text"].startswith("New on")]
     assert sorted(alerts) == list(chats)
+
+
+def test_private_loopback_and_metadata_addresses_are_refused_unless_allowed():
+    fetcher = Fetcher()
+    for url in ["http://127.0.0.1:8080/admin", "http://localhost/", "http://169.254.169.254/latest/meta-data",
+                "http://10.0.0.7/", "http://192.168.1.1/", "http://[::1]/", "http://[::ffff:127.0.0.1]/",
+                "http://0.0.0.0/"]:
+        with pytest.raises(UnsupportedDocument, match="private or local address"):
+            fetcher.check(url)
+    with pytest.raises(UnsupportedDocument, match="only http and https"):
+        fetcher.check("file:///etc/passwd")
+    Fetcher(allowed_hosts=frozenset({"localhost"})).check("http://localhost:8080/")  # allowed: no error
+
+
+def test_a_redirect_to_an_internal_address_is_refused_at_that_hop():
+    with FakeWebsite() as site:
+        site.pages["/secret"] = ("text/plain", b"Internal\n\nThe database password is hunter2.")
+        site.pages["/story"] = ("redirect", site.url("/secret").encode())  # to 127.0.0.1
+        allowed_name_only = Fetcher(allowed_hosts=frozenset({"localhost"}))
+        with pytest.raises(UnsupportedDocument, match=r"127\.0\.0\.1.*private or local"):
+            load(site.url("/story", host="localhost"), allowed_name_only)
+        assert [path for path, _ in site.requests] == ["/story"]  # the internal page was never read
+
+
+async def test_an_admin_cannot_make_the_bot_quote_an_internal_page(bot_api, settings, tmp_path):
+    library = Library(tmp_path / "idx", model=settings.model, threshold=settings.threshold)  # no hosts allowed
+    library.add([SourceText("notes://bees", "Bees", "Bees dance to tell other bees where flowers are.")])
+    with FakeWebsite() as site:
+        site.pages["/secret"] = ("text/plain", b"Internal\n\nThe database password is hunter2.")
+        async with bot_running(settings, library, bot_api):
+            refused = await reply_to(bot_api, f"/ingest {site.url('/secret')}", user_id=7, chat_id=7)
+            assert "private or local address" in refused["text"] and "0 added" in refused["text"]
+            answer = await reply_to(bot_api, "What is the database password?", user_id=8, chat_id=8)
+            assert "hunter2" not in answer["text"]
+        assert not site.requests

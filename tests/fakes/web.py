@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeWebsite:
-    """Serve `pages[path] = (content_type, body)`; count requests per path."""
+    """Serve `pages[path] = (content_type, body)` ("redirect", location) redirects; count requests per path."""
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
@@ -22,6 +22,11 @@ class FakeWebsite:
                     self.end_headers()
                     return
                 content_type, body = page
+                if content_type == "redirect":  # body is the Location
+                    self.send_response(302)
+                    self.send_header("Location", body.decode())
+                    self.end_headers()
+                    return
                 etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
                 if self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
@@ -49,8 +54,8 @@ class FakeWebsite:
         self._server.shutdown()
         self._server.server_close()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self._server.server_address[1]}{path}"
 
 
 def make_pdf(lines: list[str], title: str | None = None) -> bytes:
