@@ -7,23 +7,24 @@ from index import Answer
 
 
 class RecentAnswers:
-    """The last `size` answers by key; older ones are forgotten."""
+    """The last `size` answers by key, each kept for the chat it was sent to; older ones are forgotten."""
 
     def __init__(self, size: int = 1000) -> None:
         self.size = size
-        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._answers: OrderedDict[str, tuple[int, Answer]] = OrderedDict()
 
-    def remember(self, answer: Answer) -> str:
-        """Store an answer and return its key (8 characters, safe in callback data)."""
+    def remember(self, answer: Answer, chat_id: int) -> str:
+        """Store an answer sent to `chat_id` and return its key (8 characters, safe in callback data)."""
         key = secrets.token_urlsafe(6)
-        self._answers[key] = answer
+        self._answers[key] = (chat_id, answer)
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
         return key
 
-    def get(self, key: str) -> Answer | None:
-        """Return a remembered answer, or None when it was forgotten."""
-        answer = self._answers.get(key)
-        if answer is not None:
-            self._answers.move_to_end(key)
-        return answer
+    def get(self, key: str, chat_id: int | None) -> Answer | None:
+        """Return a remembered answer if it was sent to `chat_id`; None when forgotten or not theirs."""
+        kept = self._answers.get(key)
+        if kept is None or kept[0] != chat_id:
+            return None
+        self._answers.move_to_end(key)
+        return kept[1]

@@ -118,7 +118,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
     answer = await asyncio.to_thread(_library(context).search, question, settings.max_results)
-    key = _answers(context).remember(answer)
+    key = _answers(context).remember(answer, message.chat_id)
     await message.reply_html(
         formatting.answer_html(answer, 0, settings.quotes_per_message),
         reply_markup=_pager(answer, key, 0, settings.quotes_per_message),
@@ -145,10 +145,10 @@ def _pager(answer: Answer, key: str, page: int, per_page: int) -> InlineKeyboard
 async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show another page of a remembered answer, or say politely that it was forgotten."""
     query = update.callback_query
-    _, key, page_text = (query.data or "::").split(":", 2)
-    answer = _answers(context).get(key)
+    _, key, page_text = ((query.data or "") + "::").split(":")[:3]
+    answer = _answers(context).get(key, _chat_of(query))
     per_page = _settings(context).quotes_per_message
-    if answer is None or not page_text.isdigit():
+    if answer is None or not page_text.isdigit() or len(page_text) > 3:
         await query.answer("That answer is too old for me to page through. Please ask again.",
                            show_alert=True)
         return
@@ -160,6 +160,16 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         reply_markup=_pager(answer, key, page, per_page),
         link_preview_options=NO_PREVIEW,
     )
+
+
+def _chat_of(query) -> int | None:
+    """The chat a button was pressed in (None for inline messages, which have no chat)."""
+    return query.message.chat.id if query.message is not None else None
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button the bot does not know (old, malformed, or from another version)."""
+    await update.callback_query.answer("That button no longer works. Please ask again.")
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -165,7 +165,8 @@ async def remove_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def watch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Subscribe the question of a "not found" answer as a topic alert."""
     query = update.callback_query
-    answer = context.application.bot_data["answers"].get(query.data.split(":", 1)[1])
+    chat = query.message.chat.id if query.message is not None else None
+    answer = context.application.bot_data["answers"].get(query.data.split(":", 1)[1], chat)
     if answer is None:
         await query.answer("That question is too old for me. Use /subscribe <topic>.", show_alert=True)
         return

@@ -29,7 +29,7 @@ async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await message.reply_text(ADMINS_ONLY)
         return
     document = message.document
-    name = document.file_name or "upload.txt"
+    name = Path((document.file_name or "").replace("\\", "/")).name or "upload.txt"  # a name, never a path
     suffix = Path(name).suffix.lower()
     if suffix not in settings.upload_types:
         await message.reply_text(

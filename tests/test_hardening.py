@@ -104,3 +104,46 @@ async def test_an_admin_cannot_make_the_bot_quote_an_internal_page(bot_api, sett
             answer = await reply_to(bot_api, "What is the database password?", user_id=8, chat_id=8)
             assert "hunter2" not in answer["text"]
         assert not site.requests
+
+
+def _message_in(chat_id: int, message_id: int = 5000) -> dict:
+    chat = {"id": chat_id, "type": "private", "first_name": "Ada"}
+    return {"message_id": message_id, "date": 0, "chat": chat, "text": "an answer"}
+
+
+async def test_buttons_belong_to_the_chat_that_received_them(running_bot, bot_api, library):
+    notes = "\n\n".join(f"Note {i}: the bees carried nectar to hive number {i} and made honey." for i in range(12))
+    library.add([SourceText("notes://bees", "Apiary notes", notes)])
+    reply = await reply_to(bot_api, "bees nectar honey hive", chat_id=1, user_id=1)
+    more = reply["reply_markup"]["inline_keyboard"][0][-1]["callback_data"]
+    lost = await reply_to(bot_api, "What is the price of tea in Lisbon?", chat_id=1, user_id=1)
+    watch = lost["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    assert watch.startswith("watch:")
+
+    count = len(bot_api.calls)
+    bot_api.press(_message_in(2), more, user_id=2)  # chat 2 presses chat 1's buttons
+    refused = await bot_call(bot_api, "answerCallbackQuery", after=count)
+    assert "ask again" in refused["text"] and not bot_api.sent("editMessageText")
+    count = len(bot_api.calls)
+    bot_api.press(_message_in(2), watch, user_id=2)
+    await bot_call(bot_api, "answerCallbackQuery", after=count)
+    assert not running_bot.bot_data["subscriptions"].of_chat(2)
+
+    count = len(bot_api.calls)
+    bot_api.press(_message_in(1), more, user_id=1)  # the chat that asked still pages
+    await bot_call(bot_api, "editMessageText", after=count)
+
+
+async def test_malformed_buttons_and_uploads_get_a_kind_answer_not_a_crash(running_bot, bot_api, caplog):
+    for data in ["more:zz", "more:", f"unsub:{10**30}", "unsub:", "gibberish", "watch:" + "x" * 50]:
+        count = len(bot_api.calls)
+        bot_api.press(_message_in(42), data)
+        answered = await bot_call(bot_api, "answerCallbackQuery", after=count)
+        assert answered.get("text") and "Sorry" not in answered["text"], (data, answered)
+    bot_api.files["documents/up"] = b"Escape\n\nA note that tries to climb out of its folder."
+    upload = {"file_id": "up", "file_unique_id": "u-up", "file_name": "../../x.txt", "file_size": 40}
+    added = await reply_to(bot_api, "", user_id=7, chat_id=7, document=upload)
+    assert "Added" in added["text"]
+    assert running_bot.bot_data["library"].document("telegram:u-up/x.txt").title == "Escape"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not [p for p in bot_api.sent("sendMessage") if "Sorry" in p["text"]]
