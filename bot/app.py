@@ -4,7 +4,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand
+from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
@@ -13,6 +13,7 @@ from telegram.ext import (
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -65,6 +66,7 @@ def build_app(
         subscriptions=Subscriptions(library.directory / "subscriptions.sqlite3"),
     )
 
+    app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)  # VERBATIM_ALLOWED_IDS
     app.add_handler(CommandHandler("start", handlers.start))
     app.add_handler(CommandHandler("help", handlers.help))
     app.add_handler(CommandHandler("sources", handlers.sources))
@@ -103,4 +105,10 @@ def build_app(
 async def _start_up(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in handlers.COMMANDS.items()])
     await restore_schedules(app)
+    allowed = app.bot_data["settings"].allowed_ids
+    if allowed:
+        log.info("answering only the %d users and chats in VERBATIM_ALLOWED_IDS (and admins)", len(allowed))
+    else:
+        log.warning("VERBATIM_ALLOWED_IDS is not set: anyone who finds @%s can read every document",
+                    app.bot.username)
     log.info("serving as @%s", app.bot.username)

@@ -28,6 +28,7 @@ class Settings:
     index_dir: Path = Path("data/index")
     model: str = DEFAULT_MODEL
     admin_ids: frozenset[int] = frozenset()
+    allowed_ids: frozenset[int] = frozenset()  # users and chats that may use the bot; empty: anyone
     threshold: float = DEFAULT_THRESHOLD
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     rerank: bool = True
@@ -52,7 +53,8 @@ class Settings:
             file_base_url=get("TELEGRAM_FILE_BASE_URL") or defaults.file_base_url,
             index_dir=Path(get("VERBATIM_INDEX_DIR") or defaults.index_dir).expanduser(),
             model=get("VERBATIM_MODEL") or defaults.model,
-            admin_ids=_ids(get("VERBATIM_ADMIN_IDS")),
+            admin_ids=_ids(get("VERBATIM_ADMIN_IDS"), "VERBATIM_ADMIN_IDS"),
+            allowed_ids=_ids(get("VERBATIM_ALLOWED_IDS"), "VERBATIM_ALLOWED_IDS"),
             threshold=_number(env, "VERBATIM_THRESHOLD", defaults.threshold, float),
             chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
             rerank=_flag(get("VERBATIM_RERANK"), "VERBATIM_RERANK", defaults.rerank),
@@ -75,14 +77,14 @@ class Settings:
         return cls.from_mapping({**values, **os.environ})
 
 
-def _ids(raw: str | None) -> frozenset[int]:
+def _ids(raw: str | None, name: str) -> frozenset[int]:
     if not raw:
         return frozenset()
     try:
         return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
     except ValueError:
         raise SettingsError(
-            f"VERBATIM_ADMIN_IDS must be numeric Telegram user ids separated by commas, not {raw!r}"
+            f"{name} must be numeric Telegram user or chat ids separated by commas, not {raw!r}"
         ) from None
 
 

@@ -12,7 +12,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index import Answer, Library
 
@@ -47,6 +47,28 @@ def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
 
 def _answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
     return context.application.bot_data["answers"]
+
+
+NOT_ALLOWED = ("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
+               "({user}) to the allowed list.")
+
+
+async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Before every handler: stop updates from users and chats not on VERBATIM_ALLOWED_IDS."""
+    settings = _settings(context)
+    if not settings.allowed_ids:
+        return
+    user = update.effective_user.id if update.effective_user else None
+    chat = update.effective_chat.id if update.effective_chat else None
+    if {user, chat} & (settings.allowed_ids | settings.admin_ids):
+        return
+    if update.callback_query:
+        await update.callback_query.answer(NOT_ALLOWED.format(user=user), show_alert=True)
+    elif update.inline_query:
+        await update.inline_query.answer([], cache_time=60, is_personal=True)
+    elif update.effective_message and update.effective_chat.type == "private":
+        await update.effective_message.reply_text(NOT_ALLOWED.format(user=user))
+    raise ApplicationHandlerStop  # groups are not told, or the bot would answer every message
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -147,3 +147,29 @@ async def test_malformed_buttons_and_uploads_get_a_kind_answer_not_a_crash(runni
     assert running_bot.bot_data["library"].document("telegram:u-up/x.txt").title == "Escape"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not [p for p in bot_api.sent("sendMessage") if "Sorry" in p["text"]]
+
+
+async def test_only_allowed_users_and_chats_are_answered(bot_api, settings, library, caplog):
+    caplog.set_level(logging.INFO)
+    settings = dataclasses.replace(settings, allowed_ids=frozenset({42, -100}))
+    async with bot_running(settings, library, bot_api):
+        refused = await reply_to(bot_api, "When did Morse send his message?", chat_id=8, user_id=8)
+        assert "not open to you" in refused["text"] and "Morse" not in refused["text"]
+        count = len(bot_api.calls)
+        bot_api.inline("Morse telegraph", user_id=8)
+        inline = await bot_call(bot_api, "answerInlineQuery", after=count)
+        assert inline["results"] == []
+        allowed = await reply_to(bot_api, "When did Morse send his message?", chat_id=42, user_id=42)
+        assert "Morse" in allowed["text"]
+        group = await reply_to(bot_api, "/ask When did Morse send his message?", chat_id=-100,
+                               chat_type="supergroup", user_id=9)  # anyone in an allowed group
+        assert "Morse" in group["text"]
+        admin = await reply_to(bot_api, "/sources", chat_id=7, user_id=7)  # admins always may
+        assert "not open to you" not in admin["text"]
+    assert any("answering only" in r.getMessage() for r in caplog.records)
+
+
+async def test_an_open_bot_says_so_at_start_up(running_bot, caplog):
+    caplog.set_level(logging.WARNING)
+    await running_bot.post_init(running_bot)
+    assert any("VERBATIM_ALLOWED_IDS is not set" in r.getMessage() for r in caplog.records)
