@@ -223,27 +223,29 @@ class Library:
     def add(self, sources: Iterable[SourceText], progress: bool = False, summaries: bool = True) -> IngestReport:
         """Index documents already read; unchanged ones cost nothing, changed ones are replaced.
 
-        With `summaries=False` (bulk evaluation), summaries are computed on first request instead.
+        Reading (a download may be slow), chunking and embedding happen outside the lock that
+        searches take: questions are answered from the index as it was until each batch is
+        written. With `summaries=False` (bulk evaluation), summaries are computed on first request.
         """
         counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
         ids: list[str] = []
         batch: list[indexing.Pending] = []
-        with self._lock:
-            for source in tqdm(sources, desc="Indexing", unit="doc", disable=not progress or None):
-                doc = indexing.document(source)
-                ids.append(doc.id)
-                digest = indexing.content_hash(source, self.model_name, self.chunk_tokens)
-                previous = self.store.content_hash(doc.id)
-                if previous == digest:
-                    counts["unchanged"] += 1
-                    continue
-                counts["updated" if previous else "added"] += 1
-                batch.append(indexing.prepare(doc, digest, self.embedder, self.chunk_tokens))
-                if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
-                    counts["chunks_embedded"] += self._commit(batch, summaries)
-                    batch = []
-            if batch:
+        for source in tqdm(sources, desc="Indexing", unit="doc", disable=not progress or None):
+            doc = indexing.document(source)
+            ids.append(doc.id)
+            digest = indexing.content_hash(source, self.model_name, self.chunk_tokens)
+            previous = self.store.content_hash(doc.id)
+            if previous == digest:
+                counts["unchanged"] += 1
+                continue
+            counts["updated" if previous else "added"] += 1
+            batch.append(indexing.prepare(doc, digest, self.embedder, self.chunk_tokens))
+            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
                 counts["chunks_embedded"] += self._commit(batch, summaries)
+                batch = []
+        if batch:
+            counts["chunks_embedded"] += self._commit(batch, summaries)
+        with self._lock:
             self._save_vectors()
         return IngestReport(**counts, documents=tuple(ids))
 
@@ -262,9 +264,14 @@ class Library:
             return info
 
     def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
-        """Embed what is not embedded yet and store a batch of documents in one transaction."""
+        """Embed what is not embedded yet (no lock held), then store the batch in one transaction."""
         known = self.store.vectors_for(h for p in batch for h in indexing.hashes(p, self.model_name))
         embedded = indexing.embed(batch, known, self.embedder, self.model_name, summaries)
+        with self._lock:
+            self._write(batch)
+        return embedded
+
+    def _write(self, batch: list[indexing.Pending]) -> None:
         vectors = self.vectors()
         with self.store.transaction() as db:
             generation = self._bump(db)
@@ -277,7 +284,6 @@ class Library:
             vectors.remove(np.asarray(removed, dtype=np.int64))
             if new:
                 vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
-        return embedded
 
     def _bump(self, db) -> int:
         """Advance the generation inside a write; rebuild later if another process wrote too."""

@@ -173,3 +173,20 @@ async def test_an_open_bot_says_so_at_start_up(running_bot, caplog):
     caplog.set_level(logging.WARNING)
     await running_bot.post_init(running_bot)
     assert any("VERBATIM_ALLOWED_IDS is not set" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_dripping_download_neither_freezes_other_chats_nor_runs_forever(bot_api, settings, tmp_path):
+    library = Library(tmp_path / "idx", model=settings.model, threshold=settings.threshold,
+                      fetcher=Fetcher(allowed_hosts=frozenset({"127.0.0.1"}), deadline=3))
+    library.add([SourceText("notes://bees", "Bees", "Bees dance to tell other bees where flowers are.")])
+    with FakeWebsite() as site:
+        site.pages["/drip"] = ("text/plain", b"Slow news\n\n" + b"word " * 40)
+        site.slow["/drip"] = 0.1  # a byte every 0.1 s: 21 s for the whole page
+        async with bot_running(settings, library, bot_api):
+            bot_api.message(f"/ingest {site.url('/drip')}", user_id=7, chat_id=7)
+            await asyncio.sleep(0.5)  # the download has started
+            answer = await reply_to(bot_api, "Why do bees dance?", chat_id=42, user_id=42)
+            assert "flowers" in answer["text"]
+            ingest = await bot_call(bot_api, "sendMessage", lambda p: int(p["chat_id"]) == 7, timeout=15)
+    assert "took longer than 3 s" in ingest["text"]
+    assert answer["_received"] < ingest["_received"]  # answered while the download was still dripping

@@ -2,6 +2,7 @@
 
 import hashlib
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -10,6 +11,7 @@ class FakeWebsite:
 
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
+        self.slow: dict[str, float] = {}  # path -> seconds between bytes (a dripping server)
         self.requests: list[tuple[str, dict]] = []
         site = self
 
@@ -38,7 +40,16 @@ class FakeWebsite:
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("ETag", etag)
                 self.end_headers()
-                self.wfile.write(body)
+                delay = site.slow.get(self.path)
+                try:
+                    for i in range(len(body)) if delay else ():
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(delay)
+                    if not delay:
+                        self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up
 
             def log_message(self, *args):
                 pass
