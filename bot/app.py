@@ -7,7 +7,6 @@ from collections.abc import Callable
 from telegram import Bot, BotCommand, Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -22,6 +21,7 @@ from index import Library
 from . import handlers, subscribing, uploads
 from .answers import RecentAnswers
 from .config import Settings, StartupError
+from .sending import RetryingRateLimiter
 from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
 from .subscriptions import Subscriptions
 
@@ -56,7 +56,7 @@ def build_app(
         .token(settings.telegram_bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))  # flood limits; waits out RetryAfter
+        .rate_limiter(RetryingRateLimiter(max_retries=3))  # flood limits, RetryAfter, 5xx retried
         .concurrent_updates(8)
         .post_init(_start_up)
         .build()

@@ -12,6 +12,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
+from telegram.error import TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from index import Answer, Library
@@ -226,6 +227,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the traceback and tell the user something went wrong, never the details."""
+    if isinstance(context.error, TimedOut):  # sent, but Telegram's "ok" came late: likely delivered
+        log.warning("Telegram did not confirm a reply in time; it was probably delivered: %s", context.error)
+        return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         await update.effective_message.reply_text(

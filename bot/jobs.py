@@ -7,13 +7,14 @@ import time
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ContextTypes
 
 from index import Feeds, Library
 
 from . import scheduling
 from .digests import alert_html, digest_html
+from .sending import surely_undelivered
 from .subscriptions import Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,14 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -
         log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
         data["subscriptions"].set_paused(chat_id, True)
         return False
+    except TimedOut as error:
+        if surely_undelivered(error):
+            log.warning("could not reach Telegram for chat %s: %s", chat_id, error)
+            return False
+        # Sent, but the "ok" came late: Telegram most likely has it. Counting it as delivered
+        # risks one lost message; retrying would risk sending it twice.
+        log.warning("Telegram did not confirm a message to chat %s in time; counted as delivered", chat_id)
+        return True
     except RetryAfter as error:  # still flooded after the rate limiter's own retries
         log.warning("flood control for chat %s (retry after %s); will try again", chat_id, error.retry_after)
         return False

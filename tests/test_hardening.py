@@ -190,3 +190,24 @@ async def test_a_dripping_download_neither_freezes_other_chats_nor_runs_forever(
             ingest = await bot_call(bot_api, "sendMessage", lambda p: int(p["chat_id"]) == 7, timeout=15)
     assert "took longer than 3 s" in ingest["text"]
     assert answer["_received"] < ingest["_received"]  # answered while the download was still dripping
+
+
+async def test_answers_survive_a_burst_of_server_errors(running_bot, bot_api):
+    for code, text in [(500, "Internal Server Error"), (502, "Bad Gateway"), (500, "Internal Server Error")]:
+        bot_api.fail_next("sendMessage", code, text)
+    count = len(bot_api.calls)
+    bot_api.message("When did Morse send his message?")
+    answer = await bot_call(bot_api, "sendMessage", lambda p: "Morse" in p["text"], after=count, timeout=20)
+    assert "24 May 1844" in answer["text"]
+    assert not [p for p in bot_api.sent("sendMessage") if "Sorry" in p["text"]]
+
+
+async def test_a_late_ok_is_not_reported_to_the_user_as_a_failure(running_bot, bot_api):
+    bot_api.latency["sendMessage"] = 6  # Telegram accepts, but answers after PTB's 5 s read timeout
+    count = len(bot_api.calls)
+    bot_api.message("When did Morse send his message?")
+    await bot_call(bot_api, "sendMessage", after=count)
+    await asyncio.sleep(7.5)  # the timeout, and whatever the bot would do next
+    bot_api.latency.clear()
+    sent = [p["text"] for p in bot_api.sent("sendMessage")]
+    assert len(sent) == 1 and "Morse" in sent[0], sent  # one answer: not repeated, no apology
