@@ -1,5 +1,6 @@
 """Read files, folders and URLs into plain text with a title and, when known, a date."""
 
+import codecs
 import io
 import logging
 import re
@@ -7,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from urllib.parse import urlsplit
+
+import charset_normalizer
 
 from .errors import UnsupportedDocument
 from .fetching import Fetcher, expect_ok
@@ -46,6 +49,9 @@ def load(target: str, fetcher: Fetcher | None = None) -> SourceText:
     path = Path(target)
     if not path.is_file():
         raise UnsupportedDocument(f"{target}: no such file")
+    limit = (fetcher or Fetcher()).max_bytes  # one size cap for files and downloads
+    if path.stat().st_size > limit:
+        raise UnsupportedDocument(f"{target}: larger than {limit // 2**20} MB ({path.stat().st_size:,} bytes)")
     return parse(path.read_bytes(), source=str(path), kind=_kind_from_suffix(path.suffix))
 
 
@@ -62,7 +68,7 @@ def parse(data: bytes, source: str, kind: str) -> SourceText:
     if kind == "pdf":
         doc = _parse_pdf(data, source)
     elif kind == "html":
-        doc = _parse_html(_decode(data, source), source)
+        doc = _parse_html(data, source)  # bytes: trafilatura honours the page's declared charset
     else:
         text = _normalise(_decode(data, source))
         doc = SourceText(source, _text_title(text, source, kind == "markdown"), text)
@@ -103,15 +109,34 @@ def _kind_from_content_type(content_type: str) -> str | None:
     return None
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
 def _decode(data: bytes, source: str) -> str:
+    """Decode text: a byte-order mark if there is one, then UTF-8, then the encoding the bytes
+    look like (charset-normalizer); bytes that look like no text are refused, not stored as
+    mojibake."""
+    for bom, codec in _BOMS:  # UTF-32 before UTF-16: their little-endian marks start alike
+        if data.startswith(bom):
+            return data.decode(codec, errors="replace")
     if b"\x00" in data[:4096]:
         raise UnsupportedDocument(f"{source}: looks like a binary file, not text")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Old pages and exports are often Windows-1252; every byte decodes there.
-        log.warning("%s is not UTF-8; reading it as Windows-1252", source)
-        return data.decode("cp1252", errors="replace")
+        pass
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    # Random high bytes decode "validly" as Big5 or GBK; but a thousand bytes of real text always
+    # hold a space or a line break somewhere.
+    if best is None or best.chaos > 0.2 or (len(data) > 1000 and not re.search(rb"\s", data)):
+        raise UnsupportedDocument(f"{source}: not readable text in any encoding I know")
+    # Short Western text fits cp1250 as well as cp1252; like browsers, prefer Windows-1252.
+    western = next((m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos), None)
+    chosen = western or best
+    log.info("%s is not UTF-8; reading it as %s", source, chosen.encoding)
+    return str(chosen)
 
 
 def _normalise(text: str) -> str:
@@ -136,7 +161,7 @@ def _title_from_source(source: str) -> str:
     return words[:1].upper() + words[1:] if words else source
 
 
-def _parse_html(html: str, source: str) -> SourceText:
+def _parse_html(html: bytes, source: str) -> SourceText:
     import trafilatura
 
     extracted = trafilatura.bare_extraction(

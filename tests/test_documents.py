@@ -3,7 +3,7 @@
 import pytest
 
 from index import Fetcher, UnsupportedDocument
-from index.documents import expand, load
+from index.documents import expand, load, parse
 from tests.conftest import SAMPLES
 from tests.fakes.web import FakeWebsite, make_pdf
 
@@ -73,3 +73,36 @@ def test_unsupported_and_malformed_files_get_clear_reasons(tmp_path):
         load(str(tmp_path / "bad.pdf"))
     (tmp_path / "latin.txt").write_bytes("Café au lait costs 3 €.".encode("cp1252"))
     assert "Café" in load(str(tmp_path / "latin.txt")).text
+
+
+@pytest.mark.parametrize("encoding, text", [
+    ("cp1251", "Москва — столица России. Здесь живут миллионы людей, и город растёт каждый год."),
+    ("gbk", "北京是中华人民共和国的首都，也是全国的政治和文化中心。"),
+    ("shift_jis", "東京は日本の首都であり、世界有数の大都市です。多くの人が住んでいます。"),
+    ("cp1252", "Café au lait costs 3 €. A naïve résumé."),
+    ("utf-16", "Hello from UTF-16 with a byte-order mark: Ünïcödé."),
+])
+def test_text_in_other_encodings_is_read_right(tmp_path, encoding, text):
+    path = tmp_path / "note.txt"
+    path.write_bytes(text.encode(encoding))
+    assert load(str(path)).text == text
+
+
+def test_an_html_page_in_gbk_is_read_by_its_declared_charset():
+    body = "北京是中华人民共和国的首都，也是全国的政治和文化中心。这里有很多历史建筑和博物馆，每年吸引数百万游客前来参观。"
+    page = f'<html><head><meta charset="gbk"><title>新闻</title></head><body><article><p>{body}</p></article></body></html>'
+    doc = parse(page.encode("gbk"), source="https://news.example/cn", kind="html")
+    assert doc.title == "新闻" and body in doc.text
+
+
+def test_garbage_and_oversized_files_are_refused_with_a_reason(tmp_path):
+    import random
+
+    noise = bytes(random.Random(1).randrange(128, 256) for _ in range(20_000))
+    (tmp_path / "noise.txt").write_bytes(noise)
+    with pytest.raises(UnsupportedDocument, match="not readable text"):
+        load(str(tmp_path / "noise.txt"))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"All work and no play. " * 60_000)  # 1.3 MB
+    with pytest.raises(UnsupportedDocument, match="larger than 1 MB"):
+        load(str(big), Fetcher(max_bytes=2**20))
