@@ -80,6 +80,7 @@ def build_app(
     app.add_handler(CallbackQueryHandler(handlers.more, pattern=r"^more:"))
     app.add_handler(CallbackQueryHandler(subscribing.watch_button, pattern=r"^watch:"))
     app.add_handler(CallbackQueryHandler(subscribing.remove_button, pattern=r"^unsub:\d{1,18}$"))
+    app.add_handler(CallbackQueryHandler(subscribing.subscriptions_page, pattern=r"^subs:\d{1,3}$"))
     app.add_handler(CallbackQueryHandler(handlers.stale_button))  # anything else: answered, not ignored
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, uploads.receive_document))

@@ -35,6 +35,7 @@ class Settings:
     quotes_per_message: int = 3
     max_results: int = 9
     max_question_chars: int = 1000
+    max_subscriptions: int = 25  # per chat
     log_level: str = "INFO"
     watch_interval: float = 30.0
     feed_interval: float = 900.0
@@ -61,6 +62,7 @@ class Settings:
             quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
+            max_subscriptions=_number(env, "VERBATIM_MAX_SUBSCRIPTIONS", defaults.max_subscriptions, int),
             log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),
             watch_interval=_number(env, "VERBATIM_WATCH_INTERVAL", defaults.watch_interval, float),
             feed_interval=_number(env, "VERBATIM_FEED_INTERVAL", defaults.feed_interval, float),

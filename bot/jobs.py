@@ -78,22 +78,29 @@ async def watch_documents(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _alert(context: ContextTypes.DEFAULT_TYPE) -> None:
     library, store = _parts(context)
     generation = library.generation
+    waiting: dict[int, list[Subscription]] = {}  # by cursor: they share the documents to check
     for sub in store.active("topic"):
-        if sub.cursor >= generation or store.paused(sub.chat_id):
+        if sub.cursor < generation and not store.paused(sub.chat_id):
+            waiting.setdefault(sub.cursor, []).append(sub)
+    for cursor, subs in waiting.items():
+        new = [doc.id for doc in library.documents(after_generation=cursor)]
+        found = await asyncio.to_thread(library.matches_many, [s.topic for s in subs], new)
+        for sub, hits in zip(subs, found):
+            if await _send_alerts(context, store, sub, hits):
+                store.advance(sub.id, generation)
+
+
+async def _send_alerts(context: ContextTypes.DEFAULT_TYPE, store: Subscriptions, sub: Subscription,
+                       hits: list) -> bool:
+    """Send the alerts not sent yet; False when one could not go out (retried next time)."""
+    done = store.delivered(sub.id, [hit.document.id for hit in hits]) if hits else set()
+    for hit in hits:
+        if hit.document.id in done:
             continue
-        new = [doc.id for doc in library.documents(after_generation=sub.cursor)]
-        hits = await asyncio.to_thread(library.matches, sub.topic, new) if new else []
-        done = store.delivered(sub.id, [hit.document.id for hit in hits]) if hits else set()
-        complete = True
-        for hit in hits:
-            if hit.document.id in done:
-                continue
-            if not await deliver(context, sub.chat_id, alert_html(sub.topic, hit)):
-                complete = False
-                break
-            store.record(sub.id, [hit.document.id])
-        if complete:
-            store.advance(sub.id, generation)
+        if not await deliver(context, sub.chat_id, alert_html(sub.topic, hit)):
+            return False
+        store.record(sub.id, [hit.document.id])
+    return True
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -13,6 +13,9 @@ from .digests import summary_html
 from .formatting import MESSAGE_LIMIT, escape
 from .jobs import NO_PREVIEW, schedule_digest
 
+FULL = ("This chat has {limit} subscriptions, the most it can have. "
+        "Remove one first: /subscriptions")
+PER_PAGE = 10  # subscriptions listed per message, each with its remove button
 SUBSCRIBE_USAGE = (
     "Usage:\n/subscribe daily 07:30 — a digest of new documents every day\n"
     "/subscribe weekly monday 08:00 — a weekly digest\n"
@@ -82,10 +85,11 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind in ("daily", "weekly"):
         reply = _subscribe_digest(context, chat_id, kind, args[1:])
     else:
-        topic = " ".join(args)
-        sub, new = store.add_topic(chat_id, topic, library.generation)
-        reply = (f"I'll tell you when a new document matches “{topic}”." if new
-                 else f"You already get alerts on “{sub.topic}”.")
+        limit = context.application.bot_data["settings"].max_subscriptions
+        sub, new = store.add_topic(chat_id, " ".join(args), library.generation, limit)
+        reply = (FULL.format(limit=limit) if sub is None
+                 else f"Done: {sub.describe()}, as soon as a new document matches." if new
+                 else f"You already get {sub.describe()}.")
     await update.effective_message.reply_text(reply)
 
 
@@ -107,19 +111,37 @@ def _subscribe_digest(context: ContextTypes.DEFAULT_TYPE, chat_id: int, kind: st
 
 
 async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """List the chat's subscriptions, each with a button to remove it."""
+    """List the chat's subscriptions, a page at a time, each with a button to remove it."""
     store = context.application.bot_data["subscriptions"]
-    subs = store.of_chat(update.effective_chat.id)
-    if not subs:
+    chat_id = update.effective_chat.id
+    if not store.of_chat(chat_id):
         await update.effective_message.reply_text("No subscriptions yet.\n\n" + SUBSCRIBE_USAGE)
         return
-    lines = [f"{number}. {escape(sub.describe())}" for number, sub in enumerate(subs, start=1)]
-    buttons = [[InlineKeyboardButton(f"Remove {number}", callback_data=f"unsub:{sub.id}")]
-               for number, sub in enumerate(subs, start=1)]
-    paused = "\n\n(Paused: I could not reach this chat. Send /start to resume.)" if store.paused(
-        update.effective_chat.id) else ""
-    await update.effective_message.reply_html(
-        "Your subscriptions:\n" + "\n".join(lines) + paused, reply_markup=InlineKeyboardMarkup(buttons))
+    text, buttons = _subscription_page(store, chat_id, 0)
+    await update.effective_message.reply_html(text, reply_markup=buttons)
+
+
+async def subscriptions_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show another page of /subscriptions (buttons `subs:PAGE`)."""
+    query = update.callback_query
+    store = context.application.bot_data["subscriptions"]
+    text, buttons = _subscription_page(store, update.effective_chat.id, int(query.data.split(":")[1]))
+    await query.answer()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=buttons)
+
+
+def _subscription_page(store, chat_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    subs = store.of_chat(chat_id)
+    pages = max(1, -(-len(subs) // PER_PAGE))
+    page = min(page, pages - 1)
+    shown = list(enumerate(subs, start=1))[page * PER_PAGE : (page + 1) * PER_PAGE]
+    lines = [f"{number}. {escape(sub.describe())}" for number, sub in shown]
+    rows = [[InlineKeyboardButton(f"Remove {number}", callback_data=f"unsub:{sub.id}")] for number, sub in shown]
+    nav = ([InlineKeyboardButton("‹ Back", callback_data=f"subs:{page - 1}")] if page > 0 else []) + (
+        [InlineKeyboardButton("More ›", callback_data=f"subs:{page + 1}")] if page + 1 < pages else [])
+    heading = f"Your subscriptions ({len(subs)}" + (f", page {page + 1} of {pages}):" if pages > 1 else "):")
+    paused = "\n\n(Paused: I could not reach this chat. Send /start to resume.)" if store.paused(chat_id) else ""
+    return heading + "\n" + "\n".join(lines) + paused, InlineKeyboardMarkup(rows + ([nav] if nav else []))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,8 +196,11 @@ async def watch_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     store = context.application.bot_data["subscriptions"]
     store.set_paused(update.effective_chat.id, False)
-    store.add_topic(update.effective_chat.id, answer.question, context.application.bot_data["library"].generation)
-    await query.answer("Done: I'll tell you when it is covered.")
+    limit = context.application.bot_data["settings"].max_subscriptions
+    sub, _ = store.add_topic(update.effective_chat.id, answer.question,
+                             context.application.bot_data["library"].generation, limit)
+    await query.answer(FULL.format(limit=limit) if sub is None else "Done: I'll tell you when it is covered.",
+                       show_alert=sub is None)
 
 
 async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -46,12 +46,14 @@ class Subscription:
     def describe(self) -> str:
         """Say what the subscription is in a few words."""
         if self.kind == "topic":
-            return f"alerts on “{self.topic}”"
+            topic = self.topic if len(self.topic) <= TOPIC_SHOWN else self.topic[: TOPIC_SHOWN - 1] + "…"
+            return f"alerts on “{topic}”"
         if self.kind == "weekly":
             return f"weekly digest, {WEEKDAYS[self.weekday or 0].title()} at {self.at}"
         return f"daily digest at {self.at}"
 
 
+TOPIC_SHOWN = 120  # characters of a topic shown in lists and confirmations
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _COLUMNS = "id, chat_id, kind, topic, at, weekday, cursor, last_run, created_at"
 
@@ -85,11 +87,15 @@ class Subscriptions:
             return self.get(existing.id)
         return self._insert(chat_id, kind, None, at, weekday, cursor)
 
-    def add_topic(self, chat_id: int, topic: str, cursor: int) -> tuple[Subscription, bool]:
-        """Create a topic alert; return it and whether it is new."""
+    def add_topic(self, chat_id: int, topic: str, cursor: int, limit: int | None = None
+                  ) -> tuple[Subscription | None, bool]:
+        """Create a topic alert; return it and whether it is new ((None, False) when the chat
+        already has `limit` subscriptions)."""
         existing = self._one("chat_id = ? AND kind = 'topic' AND lower(topic) = lower(?)", (chat_id, topic))
         if existing:
             return existing, False
+        if limit is not None and len(self.of_chat(chat_id)) >= limit:
+            return None, False
         return self._insert(chat_id, "topic", topic, None, None, cursor), True
 
     def _insert(self, chat_id, kind, topic, at, weekday, cursor) -> Subscription:

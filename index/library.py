@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from . import documents as loader
 from . import indexing
-from .embedding import DEFAULT_MODEL, Embedder, load_embedder
+from .embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
 from .fetching import Fetcher
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
@@ -123,10 +123,21 @@ class Library:
 
     def matches(self, topic: str, document_ids: list[str]) -> list[Hit]:
         """Return the best hit in each of these documents that passes the threshold for `topic`."""
-        if not document_ids:
-            return []
+        return self.matches_many([topic], document_ids)[0]
+
+    def matches_many(self, topics: list[str], document_ids: list[str]) -> list[list[Hit]]:
+        """`matches` for many topics at once: topics embedded in one batch, and each sentence
+        of the new documents embedded once, however many topics look at it."""
+        if not document_ids or not topics:
+            return [[] for _ in topics]
         with self._lock:
-            hits = rank_within(topic, self.embedder, self.store, self.store.chunk_ids(document_ids))
+            embedder = CachedEmbedder(self.embedder)
+            embedder.embed(topics)
+            chunk_ids = self.store.chunk_ids(document_ids)
+            ranked = [rank_within(topic, embedder, self.store, chunk_ids) for topic in topics]
+        return [self._best_per_document(hits) for hits in ranked]
+
+    def _best_per_document(self, hits: list[Hit]) -> list[Hit]:
         best: dict[str, Hit] = {}
         for hit in hits:
             if hit.score >= self.threshold and hit.document.id not in best:

@@ -211,3 +211,23 @@ async def test_a_late_ok_is_not_reported_to_the_user_as_a_failure(running_bot, b
     bot_api.latency.clear()
     sent = [p["text"] for p in bot_api.sent("sendMessage")]
     assert len(sent) == 1 and "Morse" in sent[0], sent  # one answer: not repeated, no apology
+
+
+async def test_subscriptions_are_capped_per_chat_and_listed_a_page_at_a_time(bot_api, settings, library):
+    settings = dataclasses.replace(settings, max_subscriptions=12)
+    async with bot_running(settings, library, bot_api) as app:
+        for n in range(12):
+            reply = await reply_to(bot_api, f"/subscribe topic number {n} " + "words " * 100)
+            assert "Done: alerts on" in reply["text"] and len(reply["text"]) < 300
+        full = await reply_to(bot_api, "/subscribe one too many")
+        assert "the most it can have" in full["text"]
+        assert len(app.bot_data["subscriptions"].of_chat(42)) == 12
+        listing = await reply_to(bot_api, "/subscriptions")
+        assert "page 1 of 2" in listing["text"] and listing["text"].count("alerts on") == 10
+        more = listing["reply_markup"]["inline_keyboard"][-1][-1]
+        assert more["callback_data"] == "subs:1"
+        count = len(bot_api.calls)
+        bot_api.press(_message_in(42), more["callback_data"])
+        page = await bot_call(bot_api, "editMessageText", after=count)
+        numbers = [line.split(".")[0] for line in page["text"].splitlines()[1:]]
+        assert "page 2 of 2" in page["text"] and numbers == ["11", "12"]
