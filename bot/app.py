@@ -22,6 +22,7 @@ from . import handlers, subscribing, uploads
 from .answers import RecentAnswers
 from .config import Settings, StartupError
 from .sending import RetryingRateLimiter
+from .updates import PerChatOrder
 from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
 from .subscriptions import Subscriptions
 
@@ -57,7 +58,7 @@ def build_app(
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
         .rate_limiter(RetryingRateLimiter(max_retries=3))  # flood limits, RetryAfter, 5xx retried
-        .concurrent_updates(8)
+        .concurrent_updates(PerChatOrder(workers=8))  # each chat in order, no chat hogging
         .post_init(_start_up)
         .build()
     )

@@ -11,7 +11,7 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ChatAction, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import TimedOut
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -21,6 +21,7 @@ from . import formatting
 from .answers import RecentAnswers
 from .config import Settings
 from .jobs import NO_PREVIEW
+from .updates import typing
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +140,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
             f"That is a long message. Please ask in under {settings.max_question_chars:,} characters."
         )
         return
-    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-    answer = await asyncio.to_thread(_library(context).search, question, settings.max_results)
+    async with typing(context.bot, message.chat_id):
+        answer = await asyncio.to_thread(_library(context).search, question, settings.max_results)
     key = _answers(context).remember(answer, message.chat_id)
     await message.reply_html(
         formatting.answer_html(answer, 0, settings.quotes_per_message),

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.jobs import utc_now
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.embedder import NAME as HASH_MODEL
-from tests.fakes.embedder import HashEmbedder
+from tests.fakes.embedder import SLOW_NAME, HashEmbedder, SlowHashEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -24,6 +24,7 @@ SHARED = ROOT.parent / "shared"
 HASH_THRESHOLD = 0.2
 
 index.register(HASH_MODEL, HashEmbedder)
+index.register(SLOW_NAME, SlowHashEmbedder)
 
 
 def shared_path(*parts: str) -> Path:

@@ -11,6 +11,7 @@ from index import Fetcher, Library, SourceText, UnsupportedDocument
 from index.documents import load
 from tests.conftest import bot_call, bot_running, reply_to
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.embedder import SLOW_NAME
 from tests.fakes.web import FakeWebsite
 
 # Shaped like a real token, so that a leak anywhere (URL, exception, reply) would show it.
@@ -231,3 +232,32 @@ async def test_subscriptions_are_capped_per_chat_and_listed_a_page_at_a_time(bot
         page = await bot_call(bot_api, "editMessageText", after=count)
         numbers = [line.split(".")[0] for line in page["text"].splitlines()[1:]]
         assert "page 2 of 2" in page["text"] and numbers == ["11", "12"]
+
+
+def _replied_to(api: FakeBotAPI, chat_id: int) -> list[int]:
+    """The message ids the bot's replies in a chat answer, in the order they were sent."""
+    return [int(p["reply_parameters"]["message_id"]) for p in api.sent("sendMessage")
+            if int(p["chat_id"]) == chat_id and "reply_parameters" in p]
+
+
+async def test_each_chat_is_answered_in_order_and_a_flood_does_not_starve_others(running_bot, bot_api):
+    bot_api.latency["sendMessage"] = 0.2
+    flood = [bot_api.message(f"When did Morse send message number {n}?", chat_id=1, user_id=1)["message_id"]
+             for n in range(12)]
+    other = bot_api.message("How much honey can a strong colony store?", chat_id=2, user_id=2)["message_id"]
+    await bot_call(bot_api, "sendMessage", lambda p: int(p["chat_id"]) == 1 and
+                   p.get("reply_parameters", {}).get("message_id") == flood[-1], timeout=30)
+    assert _replied_to(bot_api, 1) == flood  # every question, once, in the order asked
+    sent_to = [int(p["chat_id"]) for p in bot_api.sent("sendMessage")]
+    assert sent_to.index(2) < len(sent_to) - 6  # chat 2 did not wait for chat 1's whole flood
+    assert _replied_to(bot_api, 2) == [other]
+
+
+async def test_typing_keeps_showing_while_a_slow_answer_is_prepared(bot_api, settings, tmp_path):
+    library = Library(tmp_path / "slow", model=SLOW_NAME, threshold=settings.threshold)
+    library.add([SourceText("notes://bees", "Bees", "Bees dance to tell other bees where flowers are.")])
+    async with bot_running(dataclasses.replace(settings, model=SLOW_NAME), library, bot_api):
+        answer = await reply_to(bot_api, "Why do bees dance so slowly?")
+    typing = [p for p in bot_api.sent("sendChatAction") if p["_received"] < answer["_received"]]
+    assert len(typing) >= 3 and all(p["action"] == "typing" for p in typing)  # 9 s: at 0, 4 and 8 s
+    assert "flowers" in answer["text"]

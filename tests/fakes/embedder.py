@@ -35,3 +35,19 @@ class HashEmbedder:
             norm = np.linalg.norm(out[row])
             out[row] = out[row] / norm if norm else out[row]
         return out
+
+
+SLOW_NAME = "test-hash-slow"
+
+
+class SlowHashEmbedder(HashEmbedder):
+    """The hash embedder on a busy machine: questions ending in "slowly?" take 9 s to embed."""
+
+    name = SLOW_NAME
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if any(text.endswith("slowly?") for text in texts):
+            import time
+
+            time.sleep(9)
+        return super().embed(texts)
