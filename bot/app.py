@@ -24,7 +24,7 @@ from .config import Settings, StartupError
 from .sending import RetryingRateLimiter
 from .updates import PerChatOrder
 from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
-from .subscriptions import Subscriptions
+from .subscription_store import Subscriptions
 
 log = logging.getLogger(__name__)
 

@@ -58,7 +58,7 @@ def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet
     report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet)
     for source, reason in report.errors:
         click.echo(f"skipped: {reason}", err=True)
-    click.echo(report.summary())
+    click.echo(report.describe())
     if report.added + report.updated + report.unchanged == 0:
         raise click.ClickException("nothing could be ingested")
 
@@ -135,7 +135,7 @@ def answer_json(answer: Answer) -> dict:
                 "document": hit.document.id, "title": hit.document.title,
                 "source": hit.document.source, "score": round(hit.score, 4),
                 "text": hit.quote.text, "start": hit.quote.start, "end": hit.quote.end,
-                "answer": {"text": hit.answer.text, "start": hit.answer.start, "end": hit.answer.end},
+                "answer": {"text": hit.sentence.text, "start": hit.sentence.start, "end": hit.sentence.end},
             }
             for hit in answer.hits
         ],
@@ -230,7 +230,7 @@ def run(ctx: click.Context, targets: tuple[str, ...], index_dir: Path | None) ->
     obj: Context = ctx.obj
     if targets:
         report = obj.library(index_dir, create=True).ingest(targets)
-        click.echo(report.summary())
+        click.echo(report.describe())
     if obj.settings.telegram_bot_token:
         ctx.invoke(serve, index_dir=index_dir)
     else:

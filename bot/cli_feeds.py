@@ -59,4 +59,4 @@ def feeds_poll(obj: Context, index_dir: Path | None) -> None:
     report = Feeds(obj.library(index_dir, create=True)).poll()
     for source, reason in report.errors:
         click.echo(f"problem: {reason}", err=True)
-    click.echo(report.summary())
+    click.echo(report.describe())

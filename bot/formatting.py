@@ -27,20 +27,20 @@ class Quote:
     """A verbatim excerpt of a hit, split around its answering sentence."""
 
     before: str
-    answer: str
+    sentence: str
     after: str
     shortened: bool
 
     @property
     def text(self) -> str:
-        return self.before + self.answer + self.after
+        return self.before + self.sentence + self.after
 
 
 def excerpt(hit: Hit, limit: int) -> Quote:
     """Cut the hit's quote to at most `limit` characters, keeping the answer sentence central."""
-    quote, answer = hit.quote, hit.answer
-    a_start = max(answer.start, quote.start) - quote.start
-    a_end = min(answer.end, quote.end) - quote.start
+    quote, sentence = hit.quote, hit.sentence
+    a_start = max(sentence.start, quote.start) - quote.start
+    a_end = min(sentence.end, quote.end) - quote.start
     text = quote.text
     if telegram_length(text) <= limit:
         return Quote(text[:a_start], text[a_start:a_end], text[a_end:], False)
@@ -118,10 +118,10 @@ def _fragment_text(text: str) -> str:
 
 def quote_html(hit: Hit, limit: int) -> str:
     """Render one hit as a blockquote with the answer in bold, then its source line."""
-    line_html, line_plain = source_line(hit.document, hit.answer.text)
+    line_html, line_plain = source_line(hit.document, hit.sentence.text)
     quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + " (excerpt)") - 2))
     note = " (excerpt)" if quote.shortened else ""
-    body = f"{escape(quote.before)}<b>{escape(quote.answer)}</b>{escape(quote.after)}"
+    body = f"{escape(quote.before)}<b>{escape(quote.sentence)}</b>{escape(quote.after)}"
     return f"<blockquote>{body}</blockquote>\n— {line_html}{note}"
 
 
@@ -162,8 +162,8 @@ def answer_plain(answer: Answer, limit: int = 100_000) -> str:
     lines = [] if answer.found else [NOT_FOUND, "", WEAK_LABEL]
     for number, hit in enumerate(answer.hits, start=1):
         quote = excerpt(hit, limit)
-        lines.append(f"[{number}] {quote.before}**{quote.answer}**{quote.after}")
-        lines.append(f"    — {source_line(hit.document, hit.answer.text)[1]} (score {hit.score:.2f})")
+        lines.append(f"[{number}] {quote.before}**{quote.sentence}**{quote.after}")
+        lines.append(f"    — {source_line(hit.document, hit.sentence.text)[1]} (score {hit.score:.2f})")
         lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -208,7 +208,7 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         InlineQueryResultArticle(
             id=str(hit.chunk_id),
             title=hit.document.title[:100],
-            description=hit.answer.text[:200],
+            description=hit.sentence.text[:200],
             input_message_content=InputTextMessageContent(
                 formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200),
                 parse_mode=ParseMode.HTML,

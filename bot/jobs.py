@@ -15,7 +15,7 @@ from index import Feeds, Library
 from . import scheduling
 from .digests import alert_html, digest_html
 from .sending import surely_undelivered
-from .subscriptions import Subscription, Subscriptions
+from .subscription_store import Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
     library = context.application.bot_data["library"]
     report = await asyncio.to_thread(Feeds(library).poll)
     if report.new_entries or report.errors:
-        log.info("feeds: %s", report.summary())
+        log.info("feeds: %s", report.describe())
     if report.ingest.added or report.ingest.updated:
         await watch_documents(context)
 

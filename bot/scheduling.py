@@ -4,7 +4,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .subscriptions import WEEKDAYS, Subscription
+from .subscription_store import WEEKDAYS, Subscription
 
 DEFAULT_TIME = "08:00"
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.h]([0-5]\d)$")

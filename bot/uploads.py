@@ -69,7 +69,7 @@ async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     library = context.application.bot_data["library"]
     report = await asyncio.to_thread(library.ingest, urls, False)
     problems = "".join(f"\n{reason}" for _, reason in report.errors)
-    await message.reply_text(f"{report.summary()}{problems}")
+    await message.reply_text(f"{report.describe()}{problems}")
     await watch_documents(context)
 
 

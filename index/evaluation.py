@@ -147,7 +147,7 @@ def run(library: Library, questions: Iterable[Question], k: int = 10, method: st
         others = [hit.score for hit in answer if hit.document.source not in question.relevant]
         report.results.append(QuestionResult(
             question, ranking, max((h.score for h in answer), default=0.0),
-            max(others, default=0.0), answer[0].answer.text if answer else "", seconds))
+            max(others, default=0.0), answer[0].sentence.text if answer else "", seconds))
     return report
 
 

@@ -52,10 +52,10 @@ class PollReport:
     ingest: IngestReport
     errors: tuple[tuple[str, str], ...]
 
-    def summary(self) -> str:
+    def describe(self) -> str:
         """Describe the round in one line."""
         return (f"{self.feeds} feeds polled ({self.not_modified} unchanged), {self.new_entries} new "
-                f"entries; {self.ingest.summary()}; {len(self.errors)} problems")
+                f"entries; {self.ingest.describe()}; {len(self.errors)} problems")
 
 
 class Feeds:

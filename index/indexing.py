@@ -16,7 +16,7 @@ class Pending:
     """A new or changed document, chunked, waiting to be embedded and stored."""
 
     doc: Document
-    digest: str
+    fingerprint: str  # of everything that decides its chunks and vectors
     chunks: list[tuple[int, int, str]]  # start, end, embedding input
     vectors: list[np.ndarray] | None = None
     hashes: list[str] | None = None
@@ -29,7 +29,7 @@ def document(source: SourceText) -> Document:
     return Document(doc_id, source.title, source.source, source.published, source.text)
 
 
-def content_hash(source: SourceText, model: str, chunk_tokens: int) -> str:
+def fingerprint(source: SourceText, model: str, chunk_tokens: int) -> str:
     """Fingerprint everything that decides a document's chunks and vectors."""
     parts = [model, str(chunk_tokens), source.title, source.published or "", source.text]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
@@ -40,12 +40,12 @@ def embed_input(title: str, text: str) -> str:
     return f"{title}\n{text}"
 
 
-def prepare(doc: Document, digest: str, embedder: Embedder, chunk_tokens: int) -> Pending:
+def prepare(doc: Document, fingerprint: str, embedder: Embedder, chunk_tokens: int) -> Pending:
     """Split a document into chunks within the model's token budget."""
     title_tokens = embedder.count_tokens([doc.title])[0]
     budget = max(16, min(chunk_tokens, embedder.max_tokens - title_tokens - 1))
     spans = chunk_spans(doc.text, embedder.count_tokens, budget)
-    return Pending(doc, digest, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans])
+    return Pending(doc, fingerprint, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans])
 
 
 def embed(

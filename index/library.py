@@ -244,13 +244,13 @@ class Library:
         for source in tqdm(sources, desc="Indexing", unit="doc", disable=not progress or None):
             doc = indexing.document(source)
             ids.append(doc.id)
-            digest = indexing.content_hash(source, self.model_name, self.chunk_tokens)
+            fingerprint = indexing.fingerprint(source, self.model_name, self.chunk_tokens)
             previous = self.store.content_hash(doc.id)
-            if previous == digest:
+            if previous == fingerprint:
                 counts["unchanged"] += 1
                 continue
             counts["updated" if previous else "added"] += 1
-            batch.append(indexing.prepare(doc, digest, self.embedder, self.chunk_tokens))
+            batch.append(indexing.prepare(doc, fingerprint, self.embedder, self.chunk_tokens))
             if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
                 counts["chunks_embedded"] += self._commit(batch, summaries)
                 batch = []
@@ -289,7 +289,7 @@ class Library:
             changes = []
             for p in batch:
                 new = [NewChunk(s, e, h, v) for (s, e, _), h, v in zip(p.chunks, p.hashes, p.vectors)]
-                removed, added = self.store.put_document(db, p.doc, p.digest, new, generation, p.summary)
+                removed, added = self.store.put_document(db, p.doc, p.fingerprint, new, generation, p.summary)
                 changes.append((removed, added, new))
         for removed, added, new in changes:
             vectors.remove(np.asarray(removed, dtype=np.int64))

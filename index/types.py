@@ -57,7 +57,7 @@ class Hit:
     document: DocumentInfo
     chunk_id: int
     quote: Span
-    answer: Span
+    sentence: Span  # the sentence that best answers: what the bot shows in bold
     score: float
     signals: Signals | None = field(default=None, compare=False, repr=False)
 
@@ -83,7 +83,7 @@ class IngestReport:
     errors: tuple[tuple[str, str], ...] = field(default=())
     documents: tuple[str, ...] = field(default=())
 
-    def summary(self) -> str:
+    def describe(self) -> str:
         """Describe the run in one line."""
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "

@@ -28,9 +28,9 @@ def test_every_hit_quotes_the_stored_document_verbatim(library):
     for hit in answer.hits:
         text = library.document(hit.document.id).text
         assert text[hit.quote.start : hit.quote.end] == hit.quote.text
-        assert text[hit.answer.start : hit.answer.end] == hit.answer.text
-        assert hit.quote.start <= hit.answer.start < hit.answer.end <= hit.quote.end
-    assert "24 May 1844" in answer.hits[0].answer.text
+        assert text[hit.sentence.start : hit.sentence.end] == hit.sentence.text
+        assert hit.quote.start <= hit.sentence.start < hit.sentence.end <= hit.quote.end
+    assert "24 May 1844" in answer.hits[0].sentence.text
 
 
 def test_reingesting_unchanged_documents_embeds_nothing(library, tmp_path):
@@ -49,7 +49,7 @@ def test_a_changed_document_replaces_its_chunks(library, tmp_path):
     # Only the chunk whose text changed (and its overlapping neighbour) is embedded again.
     assert 1 <= report.chunks_embedded < len(library.vectors())
     answer = library.search("How many kilograms of honey can a colony store?")
-    assert "40 kilograms" in answer.hits[0].answer.text
+    assert "40 kilograms" in answer.hits[0].sentence.text
     assert all("25 kilograms" not in hit.quote.text for hit in answer.hits)
 
 
@@ -71,7 +71,7 @@ def test_saved_index_loads_with_the_same_results(library, settings):
     before = library.search(question)
     reopened = make_library(settings.index_dir, create=False)
     after = reopened.search(question)
-    assert [(h.chunk_id, h.answer) for h in after.hits] == [(h.chunk_id, h.answer) for h in before.hits]
+    assert [(h.chunk_id, h.sentence) for h in after.hits] == [(h.chunk_id, h.sentence) for h in before.hits]
 
 
 def test_opening_with_another_model_names_the_fix(library, settings):

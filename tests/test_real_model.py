@@ -140,8 +140,8 @@ def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, ot
         answer = library.search(question, 9)
         assert answer.found, (question, answer.hits[:1])
         assert answer.hits[0].document.id == seed_id, question
-        first_message = [hit.answer.text.lower() for hit in answer.hits[:3]]  # quotes per message
+        first_message = [hit.sentence.text.lower() for hit in answer.hits[:3]]  # quotes per message
         assert any(expected.lower() in bold for bold in first_message), (question, first_message)
     for question in OFF_TOPIC:
         answer = library.search(question, 9)
-        assert not answer.found, (question, [(h.score, h.answer.text) for h in answer.hits])
+        assert not answer.found, (question, [(h.score, h.sentence.text) for h in answer.hits])

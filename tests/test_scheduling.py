@@ -3,7 +3,7 @@
 import datetime as dt
 
 from bot import scheduling
-from bot.subscriptions import Subscription
+from bot.subscription_store import Subscription
 
 UTC = dt.timezone.utc
 
