@@ -4,12 +4,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
+    Defaults,
     InlineQueryHandler,
     MessageHandler,
     TypeHandler,
@@ -19,11 +22,11 @@ from telegram.ext import (
 from index import Library
 
 from . import handlers, subscribing, uploads
-from .answers import RecentAnswers
 from .config import Settings, StartupError
 from .sending import RetryingRateLimiter
 from .updates import PerChatOrder
-from .jobs import poll_feeds, restore_schedules, utc_now, watch_documents
+from .jobs import poll_feeds, restore_schedules, watch_documents
+from .state import BotState, utc_now
 from .subscription_store import Subscriptions
 
 log = logging.getLogger(__name__)
@@ -59,13 +62,14 @@ def build_app(
         .base_file_url(settings.file_base_url)
         .rate_limiter(RetryingRateLimiter(max_retries=3))  # flood limits, RetryAfter, 5xx retried
         .concurrent_updates(PerChatOrder(workers=8))  # each chat in order, no chat hogging
+        .context_types(ContextTypes(bot_data=BotState))  # typed shared state, not string keys
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(_start_up)
         .build()
     )
-    app.bot_data.update(
-        library=library, settings=settings, answers=RecentAnswers(), clock=clock,
-        subscriptions=Subscriptions(library.directory / "subscriptions.sqlite3"),
-    )
+    state: BotState = app.bot_data
+    state.library, state.settings, state.clock = library, settings, clock
+    state.subscriptions = Subscriptions(library.directory / "subscriptions.sqlite3")
 
     app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)  # VERBATIM_ALLOWED_IDS
     app.add_handler(CommandHandler("start", handlers.start))
@@ -107,7 +111,7 @@ def build_app(
 async def _start_up(app: Application) -> None:
     await app.bot.set_my_commands([BotCommand(name, text) for name, text in handlers.COMMANDS.items()])
     await restore_schedules(app)
-    allowed = app.bot_data["settings"].allowed_ids
+    allowed = app.bot_data.settings.allowed_ids
     if allowed:
         log.info("answering only the %d users and chats in VERBATIM_ALLOWED_IDS (and admins)", len(allowed))
     else:

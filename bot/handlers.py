@@ -11,16 +11,13 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.constants import ParseMode
 from telegram.error import TimedOut
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from index import Answer, Library
+from index import Answer
 
 from . import formatting
-from .answers import RecentAnswers
-from .config import Settings
-from .jobs import NO_PREVIEW
+from .state import Context
 from .updates import typing
 
 log = logging.getLogger(__name__)
@@ -39,25 +36,13 @@ COMMANDS = {
 }
 
 
-def _library(context: ContextTypes.DEFAULT_TYPE) -> Library:
-    return context.application.bot_data["library"]
-
-
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> Settings:
-    return context.application.bot_data["settings"]
-
-
-def _answers(context: ContextTypes.DEFAULT_TYPE) -> RecentAnswers:
-    return context.application.bot_data["answers"]
-
-
 NOT_ALLOWED = ("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
                "({user}) to the allowed list.")
 
 
-async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gatekeeper(update: Update, context: Context) -> None:
     """Before every handler: stop updates from users and chats not on VERBATIM_ALLOWED_IDS."""
-    settings = _settings(context)
+    settings = context.bot_data.settings
     if not settings.allowed_ids:
         return
     user = update.effective_user.id if update.effective_user else None
@@ -69,25 +54,25 @@ async def gatekeeper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     elif update.inline_query:
         await update.inline_query.answer([], cache_time=60, is_personal=True)
     elif update.effective_message and update.effective_chat.type == "private":
-        await update.effective_message.reply_text(NOT_ALLOWED.format(user=user))
+        await update.effective_message.reply_text(formatting.escape(NOT_ALLOWED.format(user=user)))
     raise ApplicationHandlerStop  # groups are not told, or the bot would answer every message
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Greet the user, say how to ask, and resume deliveries paused while the bot was blocked."""
-    context.application.bot_data["subscriptions"].set_paused(update.effective_chat.id, False)
+    context.bot_data.subscriptions.set_paused(update.effective_chat.id, False)
     await update.effective_message.reply_html(
         "Hello! Ask me a question and I will answer with passages quoted word for word "
         "from my documents, the answering sentence in bold.\n\n" + help_text(context)
     )
 
 
-async def help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:  # noqa: A001
+async def help(update: Update, context: Context) -> None:  # noqa: A001
     """List the commands and the ways to ask."""
     await update.effective_message.reply_html(help_text(context))
 
 
-def help_text(context: ContextTypes.DEFAULT_TYPE) -> str:
+def help_text(context: Context) -> str:
     """Describe every command and the ways to ask."""
     name = html.escape(context.bot.username or "this bot")
     lines = [f"/{command} — {html.escape(text)}" for command, text in COMMANDS.items()]
@@ -98,22 +83,22 @@ def help_text(context: ContextTypes.DEFAULT_TYPE) -> str:
     )
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: Context) -> None:
     """List the documents the bot knows."""
-    documents = await asyncio.to_thread(_library(context).documents)
+    documents = await asyncio.to_thread(context.bot_data.library.documents)
     await update.effective_message.reply_html(
-        formatting.documents_html(documents), link_preview_options=NO_PREVIEW
+        formatting.documents_html(documents)
     )
 
 
-async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask(update: Update, context: Context) -> None:
     """Answer `/ask QUESTION` or a plain message in a private chat."""
     message = update.effective_message
     text = " ".join(context.args) if context.args is not None else message.text or ""
     await answer_question(update, context, text.strip())
 
 
-async def ask_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_in_group(update: Update, context: Context) -> None:
     """Answer group messages that mention the bot or reply to it; ignore the rest."""
     message = update.effective_message
     mention = f"@{context.bot.username}".lower()
@@ -129,24 +114,22 @@ async def ask_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await answer_question(update, context, text.strip(" ,:\n"))
 
 
-async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer_question(update: Update, context: Context, question: str) -> None:
     """Search, remember the answer for paging, and reply with the first page."""
-    message, settings = update.effective_message, _settings(context)
+    message, settings = update.effective_message, context.bot_data.settings
     if not question:
         await message.reply_text("Ask me a question, for example: /ask what did the summit decide?")
         return
     if len(question) > settings.max_question_chars:
         await message.reply_text(
-            f"That is a long message. Please ask in under {settings.max_question_chars:,} characters."
-        )
+            f"That is a long message. Please ask in under {settings.max_question_chars:,} characters.")
         return
     async with typing(context.bot, message.chat_id):
-        answer = await asyncio.to_thread(_library(context).search, question, settings.max_results)
-    key = _answers(context).remember(answer, message.chat_id)
+        answer = await asyncio.to_thread(context.bot_data.library.search, question, settings.max_results)
+    key = context.bot_data.answers.remember(answer, message.chat_id)
     await message.reply_html(
         formatting.answer_html(answer, 0, settings.quotes_per_message),
         reply_markup=_pager(answer, key, 0, settings.quotes_per_message),
-        link_preview_options=NO_PREVIEW,
         do_quote=True,
     )
 
@@ -166,12 +149,12 @@ def _pager(answer: Answer, key: str, page: int, per_page: int) -> InlineKeyboard
     return InlineKeyboardMarkup([buttons])
 
 
-async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def more(update: Update, context: Context) -> None:
     """Show another page of a remembered answer, or say politely that it was forgotten."""
     query = update.callback_query
     _, key, page_text = ((query.data or "") + "::").split(":")[:3]
-    answer = _answers(context).get(key, _chat_of(query))
-    per_page = _settings(context).quotes_per_message
+    answer = context.bot_data.answers.get(key, _chat_of(query))
+    per_page = context.bot_data.settings.quotes_per_message
     if answer is None or not page_text.isdigit() or len(page_text) > 3:
         await query.answer("That answer is too old for me to page through. Please ask again.",
                            show_alert=True)
@@ -180,9 +163,7 @@ async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     await query.edit_message_text(
         formatting.answer_html(answer, page, per_page),
-        parse_mode=ParseMode.HTML,
         reply_markup=_pager(answer, key, page, per_page),
-        link_preview_options=NO_PREVIEW,
     )
 
 
@@ -191,19 +172,19 @@ def _chat_of(query) -> int | None:
     return query.message.chat.id if query.message is not None else None
 
 
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stale_button(update: Update, context: Context) -> None:
     """Answer a button the bot does not know (old, malformed, or from another version)."""
     await update.callback_query.answer("That button no longer works. Please ask again.")
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: Context) -> None:
     """Offer the top quotes for `@bot question` in any chat."""
     query = update.inline_query
     question = query.query.strip()
-    if not question or len(question) > _settings(context).max_question_chars:
+    if not question or len(question) > context.bot_data.settings.max_question_chars:
         await query.answer([], cache_time=5)
         return
-    answer = await asyncio.to_thread(_library(context).search, question, 5)
+    answer = await asyncio.to_thread(context.bot_data.library.search, question, 5)
     results = [
         InlineQueryResultArticle(
             id=str(hit.chunk_id),
@@ -211,8 +192,6 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             description=hit.sentence.text[:200],
             input_message_content=InputTextMessageContent(
                 formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200),
-                parse_mode=ParseMode.HTML,
-                link_preview_options=NO_PREVIEW,
             ),
         )
         for hit in (answer.hits if answer.found else ())
@@ -220,13 +199,14 @@ async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await query.answer(results, cache_time=30)
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """Answer a command the bot does not have with a pointer to /help."""
     command = (update.effective_message.text or "").split()[0]
-    await update.effective_message.reply_text(f"I don't know {command}. Send /help to see what I can do.")
+    await update.effective_message.reply_text(
+        formatting.escape(f"I don't know {command}. Send /help to see what I can do."))
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log the traceback and tell the user something went wrong, never the details."""
     if isinstance(context.error, TimedOut):  # sent, but Telegram's "ok" came late: likely delivered
         log.warning("Telegram did not confirm a reply in time; it was probably delivered: %s", context.error)
@@ -234,7 +214,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:
         await update.effective_message.reply_text(
-            "Sorry, something went wrong on my side. Please try again in a moment."
-        )
+            "Sorry, something went wrong on my side. Please try again in a moment.")
     elif isinstance(update, Update) and update.callback_query:
         await update.callback_query.answer("Sorry, something went wrong. Please try again.")

@@ -3,50 +3,35 @@
 import asyncio
 import datetime as dt
 import logging
-import time
 
-from telegram import LinkPreviewOptions
-from telegram.constants import ParseMode
 from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from index import Feeds, Library
 
 from . import scheduling
 from .digests import alert_html, digest_html
-from .sending import surely_undelivered
+from .sending import pace, surely_undelivered
+from .state import Context
 from .subscription_store import Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-PER_CHAT_GAP = 1.0  # seconds between messages to one chat (Telegram: about one a second)
 RETRY_DIGEST = dt.timedelta(minutes=5)
 
 
-def utc_now() -> dt.datetime:
-    """The real clock; tests put their own in bot_data['clock']."""
-    return dt.datetime.now(dt.timezone.utc)
+def _parts(context: Context) -> tuple[Library, Subscriptions]:
+    return context.bot_data.library, context.bot_data.subscriptions
 
 
-def _parts(context: ContextTypes.DEFAULT_TYPE) -> tuple[Library, Subscriptions]:
-    data = context.application.bot_data
-    return data["library"], data["subscriptions"]
-
-
-async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -> bool:
+async def deliver(context: Context, chat_id: int, text: str) -> bool:
     """Send one message, at most one a second per chat; pause the chat if the user blocked the bot."""
-    data = context.application.bot_data
-    last = data.setdefault("last_delivery", {})
-    wait = PER_CHAT_GAP - (time.monotonic() - last.get(chat_id, -PER_CHAT_GAP))
-    if wait > 0:
-        await asyncio.sleep(wait)
-    last[chat_id] = time.monotonic()
+    await pace(context.bot_data.last_delivery, chat_id)
     try:
-        await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW)
+        await context.bot.send_message(chat_id, text)  # HTML, no previews: the app's Defaults
     except Forbidden:
         log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
-        data["subscriptions"].set_paused(chat_id, True)
+        context.bot_data.subscriptions.set_paused(chat_id, True)
         return False
     except TimedOut as error:
         if surely_undelivered(error):
@@ -65,17 +50,17 @@ async def deliver(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str) -
     return True
 
 
-async def watch_documents(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def watch_documents(context: Context) -> None:
     """Alert topic subscribers about documents added since their cursor (by any process).
 
     The periodic check, uploads and feed polls all call this; one run at a time, or two runs
     would both read "not yet delivered" before either had sent.
     """
-    async with context.application.bot_data.setdefault("alert_lock", asyncio.Lock()):
+    async with context.bot_data.alert_lock:
         await _alert(context)
 
 
-async def _alert(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _alert(context: Context) -> None:
     library, store = _parts(context)
     generation = library.generation
     waiting: dict[int, list[Subscription]] = {}  # by cursor: they share the documents to check
@@ -90,7 +75,7 @@ async def _alert(context: ContextTypes.DEFAULT_TYPE) -> None:
                 store.advance(sub.id, generation)
 
 
-async def _send_alerts(context: ContextTypes.DEFAULT_TYPE, store: Subscriptions, sub: Subscription,
+async def _send_alerts(context: Context, store: Subscriptions, sub: Subscription,
                        hits: list) -> bool:
     """Send the alerts not sent yet; False when one could not go out (retried next time)."""
     done = store.delivered(sub.id, [hit.document.id for hit in hits]) if hits else set()
@@ -103,7 +88,7 @@ async def _send_alerts(context: ContextTypes.DEFAULT_TYPE, store: Subscriptions,
     return True
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_digest(context: Context) -> None:
     """Send one digest of what is new since the subscription's cursor, then schedule the next."""
     library, store = _parts(context)
     sub_id, due = context.job.data
@@ -127,7 +112,7 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule_digest(app: Application, sub: Subscription) -> None:
     """(Re)schedule a digest job: now if a run was missed, else at its next time."""
-    store, clock = app.bot_data["subscriptions"], app.bot_data["clock"]
+    store, clock = app.bot_data.subscriptions, app.bot_data.clock
     name = f"digest:{sub.chat_id}:{sub.id}"
     for job in app.job_queue.get_jobs_by_name(name):
         job.schedule_removal()
@@ -142,9 +127,9 @@ def schedule_digest(app: Application, sub: Subscription) -> None:
     app.job_queue.run_once(send_digest, (due - now).total_seconds(), data=(sub.id, due.isoformat()), name=name)
 
 
-async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_feeds(context: Context) -> None:
     """Fetch the feeds and ingest new entries; alerts follow from the new documents."""
-    library = context.application.bot_data["library"]
+    library = context.bot_data.library
     report = await asyncio.to_thread(Feeds(library).poll)
     if report.new_entries or report.errors:
         log.info("feeds: %s", report.describe())
@@ -154,6 +139,6 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def restore_schedules(app: Application) -> None:
     """Rebuild the digest jobs from SQLite at start-up (PTB jobs are not persisted)."""
-    for sub in app.bot_data["subscriptions"].active():
+    for sub in app.bot_data.subscriptions.active():
         if sub.kind in ("daily", "weekly"):
             schedule_digest(app, sub)

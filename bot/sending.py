@@ -10,6 +10,7 @@ after Telegram accepted is the one case a retry still duplicates; it cannot be t
 
 import asyncio
 import logging
+import time
 
 import httpx
 from telegram.error import NetworkError, TimedOut
@@ -17,6 +18,7 @@ from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
 
+PER_CHAT_GAP = 1.0  # seconds between scheduled messages to one chat (Telegram: about one a second)
 RETRIES = 5
 BACKOFF = 0.5  # seconds before the first retry, doubled each time: 0.5 + 1 + 2 + 4 + 8
 
@@ -42,3 +44,12 @@ class RetryingRateLimiter(AIORateLimiter):
                 log.warning("%s failed (%s); retrying in %.1f s", endpoint, error, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
+
+
+async def pace(last_delivery: dict[int, float], chat_id: int) -> None:
+    """Wait until a chat may get its next scheduled message: at most one a second per chat,
+    across every job (alerts and digests), on top of the rate limiter's global limits."""
+    wait = PER_CHAT_GAP - (time.monotonic() - last_delivery.get(chat_id, -PER_CHAT_GAP))
+    if wait > 0:
+        await asyncio.sleep(wait)
+    last_delivery[chat_id] = time.monotonic()

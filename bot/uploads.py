@@ -6,70 +6,71 @@ from pathlib import Path
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
 from index import IngestReport, UnsupportedDocument, parse_file
 
+from .formatting import escape
 from .jobs import watch_documents
+from .state import Context
 
 log = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Only the bot's administrators can add documents. Ask one of them to add it for you."
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def _is_admin(update: Update, context: Context) -> bool:
     return update.effective_user is not None and (
-        update.effective_user.id in context.application.bot_data["settings"].admin_ids)
+        update.effective_user.id in context.bot_data.settings.admin_ids)
 
 
-async def receive_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def receive_document(update: Update, context: Context) -> None:
     """Ingest a file an admin sent, within the size and type limits."""
-    message, settings = update.effective_message, context.application.bot_data["settings"]
+    message, settings = update.effective_message, context.bot_data.settings
     if not _is_admin(update, context):
-        await message.reply_text(ADMINS_ONLY)
+        await message.reply_text(escape(ADMINS_ONLY))
         return
     document = message.document
     name = Path((document.file_name or "").replace("\\", "/")).name or "upload.txt"  # a name, never a path
     suffix = Path(name).suffix.lower()
     if suffix not in settings.upload_types:
-        await message.reply_text(
-            f"I can't read {suffix or 'files without an extension'}; send one of: {', '.join(sorted(settings.upload_types))}.")
+        kinds = ", ".join(sorted(settings.upload_types))
+        await message.reply_text(escape(f"I can't read {suffix or 'files without an extension'}; send one of: {kinds}."))
         return
     if (document.file_size or 0) > settings.max_upload_mb * 2**20:
-        await message.reply_text(f"That file is over the {settings.max_upload_mb} MB limit.")
+        await message.reply_text(escape(f"That file is over the {settings.max_upload_mb} MB limit."))
         return
     try:
         file = await document.get_file()
         data = bytes(await file.download_as_bytearray())
     except TelegramError as error:  # its message can hold the file URL: the log filter hides the token
         log.warning("could not download upload %s: %s", name, error)
-        await message.reply_text(f"I couldn't download {name} from Telegram. Please send it again.")
+        await message.reply_text(escape(f"I couldn't download {name} from Telegram. Please send it again."))
         return
     source = f"telegram:{document.file_unique_id}/{name}"
     try:
         parsed = parse_file(data, name, source)
     except UnsupportedDocument as error:
-        await message.reply_text(f"I couldn't add {name}: {str(error).split(': ', 1)[-1]}.")
+        await message.reply_text(escape(f"I couldn't add {name}: {str(error).split(': ', 1)[-1]}."))
         return
-    report = await asyncio.to_thread(context.application.bot_data["library"].add, [parsed])
-    await message.reply_text(_said(report, parsed.title))
+    report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
+    await message.reply_text(escape(_said(report, parsed.title)))
     await watch_documents(context)
 
 
-async def ingest_url(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ingest_url(update: Update, context: Context) -> None:
     """Ingest the pages or files at the URLs an admin gives."""
     message = update.effective_message
     if not _is_admin(update, context):
-        await message.reply_text(ADMINS_ONLY)
+        await message.reply_text(escape(ADMINS_ONLY))
         return
     urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
     if not urls:
-        await message.reply_text("Usage: /ingest https://example.org/article")
+        await message.reply_text(escape("Usage: /ingest https://example.org/article"))
         return
-    library = context.application.bot_data["library"]
+    library = context.bot_data.library
     report = await asyncio.to_thread(library.ingest, urls, False)
     problems = "".join(f"\n{reason}" for _, reason in report.errors)
-    await message.reply_text(f"{report.describe()}{problems}")
+    await message.reply_text(escape(f"{report.describe()}{problems}"))
     await watch_documents(context)
 
 

@@ -12,7 +12,7 @@ import pytest
 import index
 from bot.app import build_app
 from bot.config import Settings
-from bot.jobs import utc_now
+from bot.state import utc_now
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.embedder import NAME as HASH_MODEL
 from tests.fakes.embedder import SLOW_NAME, HashEmbedder, SlowHashEmbedder

@@ -56,7 +56,7 @@ def test_token_shaped_strings_are_hidden_even_when_not_the_configured_token():
 
 
 async def test_an_upload_alerts_each_subscribed_chat_exactly_once(running_bot, bot_api, library):
-    store = running_bot.bot_data["subscriptions"]
+    store = running_bot.bot_data.subscriptions
     bot_api.latency["sendMessage"] = 0.15  # each alert takes a while: checks overlap
     chats = range(100, 120)
     for chat in chats:
@@ -128,7 +128,7 @@ async def test_buttons_belong_to_the_chat_that_received_them(running_bot, bot_ap
     count = len(bot_api.calls)
     bot_api.press(_message_in(2), watch, user_id=2)
     await bot_call(bot_api, "answerCallbackQuery", after=count)
-    assert not running_bot.bot_data["subscriptions"].of_chat(2)
+    assert not running_bot.bot_data.subscriptions.of_chat(2)
 
     count = len(bot_api.calls)
     bot_api.press(_message_in(1), more, user_id=1)  # the chat that asked still pages
@@ -145,7 +145,7 @@ async def test_malformed_buttons_and_uploads_get_a_kind_answer_not_a_crash(runni
     upload = {"file_id": "up", "file_unique_id": "u-up", "file_name": "../../x.txt", "file_size": 40}
     added = await reply_to(bot_api, "", user_id=7, chat_id=7, document=upload)
     assert "Added" in added["text"]
-    assert running_bot.bot_data["library"].document("telegram:u-up/x.txt").title == "Escape"
+    assert running_bot.bot_data.library.document("telegram:u-up/x.txt").title == "Escape"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not [p for p in bot_api.sent("sendMessage") if "Sorry" in p["text"]]
 
@@ -222,7 +222,7 @@ async def test_subscriptions_are_capped_per_chat_and_listed_a_page_at_a_time(bot
             assert "Done: alerts on" in reply["text"] and len(reply["text"]) < 300
         full = await reply_to(bot_api, "/subscribe one too many")
         assert "the most it can have" in full["text"]
-        assert len(app.bot_data["subscriptions"].of_chat(42)) == 12
+        assert len(app.bot_data.subscriptions.of_chat(42)) == 12
         listing = await reply_to(bot_api, "/subscriptions")
         assert "page 1 of 2" in listing["text"] and listing["text"].count("alerts on") == 10
         more = listing["reply_markup"]["inline_keyboard"][-1][-1]
@@ -261,3 +261,11 @@ async def test_typing_keeps_showing_while_a_slow_answer_is_prepared(bot_api, set
     typing = [p for p in bot_api.sent("sendChatAction") if p["_received"] < answer["_received"]]
     assert len(typing) >= 3 and all(p["action"] == "typing" for p in typing)  # 9 s: at 0, 4 and 8 s
     assert "flowers" in answer["text"]
+
+
+async def test_replies_with_angle_brackets_and_ampersands_reach_the_user(running_bot, bot_api):
+    # Messages are HTML by default (PTB Defaults): plain replies must be escaped to be sent at all.
+    usage = await reply_to(bot_api, "/summary")
+    assert usage["text"] == "Usage: /summary &lt;document id, title or topic&gt;"
+    unknown = await reply_to(bot_api, "/r&d<b>")
+    assert "I don't know /r&amp;d&lt;b&gt;" in unknown["text"]

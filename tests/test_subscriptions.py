@@ -157,7 +157,7 @@ async def test_retry_after_is_honoured_and_the_alert_arrives_once(running_bot, b
     assert second["_received"] - first["_received"] >= 1.0  # waited as Telegram asked
     await settle()
     assert len([t for t in texts(bot_api, after=count) if t.startswith("New on")]) == 2  # refused + delivered
-    store = running_bot.bot_data["subscriptions"]
+    store = running_bot.bot_data.subscriptions
     assert len(store.delivered(store.of_chat(42)[0].id, [d.id for d in library.documents()])) == 1
 
 
@@ -173,7 +173,7 @@ async def test_list_and_remove_subscriptions(running_bot, bot_api):
                   button["callback_data"])
     edited = await bot_call(bot_api, "editMessageText")
     assert "otters" in edited["text"]
-    assert len(running_bot.bot_data["subscriptions"].of_chat(42)) == 2
+    assert len(running_bot.bot_data.subscriptions.of_chat(42)) == 2
     done = await reply_to(bot_api, "/unsubscribe all")
     assert "Removed 2" in done["text"]
     assert not running_bot.job_queue.get_jobs_by_name("digest:42:1")
@@ -201,7 +201,7 @@ async def test_group_subscriptions_are_managed_by_its_admins(running_bot, bot_ap
     assert "administrators" in refused["text"]
     accepted = await reply_to(bot_api, "/subscribe daily 09:00", user_id=5, **group)
     assert "daily digest at 09:00" in accepted["text"]
-    assert running_bot.bot_data["subscriptions"].of_chat(-100)
+    assert running_bot.bot_data.subscriptions.of_chat(-100)
 
 
 async def test_admins_add_files_and_urls_others_are_told_politely(running_bot, bot_api, library):
@@ -248,7 +248,7 @@ async def test_a_digest_that_fails_midway_resends_only_what_did_not_go_out(bot_a
                 break
             await settle(0.2)
         await settle(0.5)
-        store = app.bot_data["subscriptions"]
+        store = app.bot_data.subscriptions
         sub = store.of_chat(42)[0]
         sent_first = store.delivered(sub.id, [d.id for d in library.documents()])
         assert 0 < len(sent_first) < 14

@@ -11,6 +11,7 @@ import time
 import urllib.parse
 from email.parser import BytesParser
 from email.policy import HTTP
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 JSON_FIELDS = {
@@ -156,6 +157,10 @@ class FakeBotAPI:
             if failure["parameters"]:
                 body["parameters"] = failure["parameters"]
             return _reply(request, failure["error_code"], body)
+        problem = _entity_problem(params)
+        if problem:  # Telegram refuses HTML it cannot parse, before doing anything else
+            return _reply(request, 400, {"ok": False, "error_code": 400,
+                                         "description": f"Bad Request: can't parse entities: {problem}"})
         handler = getattr(self, "_api_" + method, None)
         if handler is None:
             return _reply(request, 404, {"ok": False, "error_code": 404,
@@ -222,6 +227,35 @@ class FakeBotAPI:
 
     _api_deleteWebhook = _api_setMyCommands = _api_sendChatAction = _api_true  # noqa: N815
     _api_answerCallbackQuery = _api_answerInlineQuery = _api_close = _api_true  # noqa: N815
+
+
+TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
+                 "tg-emoji", "code", "pre", "blockquote"}
+
+
+def _entity_problem(params: dict) -> str | None:
+    """What Telegram would say about the HTML of a message, or None when it parses."""
+    if str(params.get("parse_mode", "")).upper() != "HTML" or not isinstance(params.get("text"), str):
+        return None
+
+    class Check(HTMLParser):
+        problem: str | None = None
+        stack: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag not in TELEGRAM_TAGS:
+                self.problem = self.problem or f'Unsupported start tag "{tag}"'
+            self.stack.append(tag)
+
+        def handle_endtag(self, tag):
+            if not self.stack or self.stack.pop() != tag:
+                self.problem = self.problem or f'Unexpected end tag "{tag}"'
+
+    check = Check(convert_charrefs=True)
+    check.stack = []
+    check.feed(params["text"])
+    check.close()
+    return check.problem or (f'Unclosed start tag "{check.stack[-1]}"' if check.stack else None)
 
 
 def _chat(chat_id: int, chat_type: str) -> dict:
