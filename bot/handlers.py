@@ -11,12 +11,12 @@ from telegram import (
     InputTextMessageContent,
     Update,
 )
-from telegram.error import TimedOut
 from telegram.ext import ApplicationHandlerStop
 
 from index import Answer
 
 from . import formatting
+from .sending import possibly_delivered
 from .state import Context
 from .updates import typing
 
@@ -208,8 +208,8 @@ async def unknown_command(update: Update, context: Context) -> None:
 
 async def on_error(update: object, context: Context) -> None:
     """Log the traceback and tell the user something went wrong, never the details."""
-    if isinstance(context.error, TimedOut):  # sent, but Telegram's "ok" came late: likely delivered
-        log.warning("Telegram did not confirm a reply in time; it was probably delivered: %s", context.error)
+    if possibly_delivered(context.error):  # sent, but Telegram's "ok" came late or was lost
+        log.warning("Telegram did not confirm a reply; it was probably delivered: %s", context.error)
         return
     log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_message:

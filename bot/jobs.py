@@ -4,14 +4,14 @@ import asyncio
 import datetime as dt
 import logging
 
-from telegram.error import Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from index import Feeds, Library
 
 from . import scheduling
 from .digests import alert_html, digest_html
-from .sending import pace, surely_undelivered
+from .sending import pace, possibly_delivered
 from .state import Context
 from .subscription_store import Subscription, Subscriptions
 
@@ -33,13 +33,13 @@ async def deliver(context: Context, chat_id: int, text: str) -> bool:
         log.info("chat %s blocked the bot or removed it; pausing its subscriptions", chat_id)
         context.bot_data.subscriptions.set_paused(chat_id, True)
         return False
-    except TimedOut as error:
-        if surely_undelivered(error):
-            log.warning("could not reach Telegram for chat %s: %s", chat_id, error)
+    except NetworkError as error:
+        if not possibly_delivered(error):
+            log.warning("could not deliver to chat %s: %s", chat_id, error)
             return False
-        # Sent, but the "ok" came late: Telegram most likely has it. Counting it as delivered
-        # risks one lost message; retrying would risk sending it twice.
-        log.warning("Telegram did not confirm a message to chat %s in time; counted as delivered", chat_id)
+        # Sent, but the "ok" came late or was lost: Telegram most likely has it. Counting it as
+        # delivered risks one lost message; retrying would risk sending it twice.
+        log.warning("Telegram did not confirm a message to chat %s; counted as delivered", chat_id)
         return True
     except RetryAfter as error:  # still flooded after the rate limiter's own retries
         log.warning("flood control for chat %s (retry after %s); will try again", chat_id, error.retry_after)

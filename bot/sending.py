@@ -3,8 +3,8 @@
 PTB's AIORateLimiter keeps to Telegram's flood limits and waits out RetryAfter. On top of it,
 calls that failed for sure (Telegram answered 5xx, the connection could not be made) are
 retried with backoff, so a burst of server errors delays an answer instead of losing it. A
-timeout *after* the request was sent is not retried: Telegram may have accepted the message,
-and it has no idempotency key, so a retry could deliver it twice. (A proxy that answers 502
+timeout or a dropped connection *after* the request was sent is not retried: Telegram may have
+accepted the message, and it has no idempotency key, so a retry could deliver it twice. (A proxy that answers 502
 after Telegram accepted is the one case a retry still duplicates; it cannot be told apart.)
 """
 
@@ -13,7 +13,7 @@ import logging
 import time
 
 import httpx
-from telegram.error import NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -23,11 +23,23 @@ RETRIES = 5
 BACKOFF = 0.5  # seconds before the first retry, doubled each time: 0.5 + 1 + 2 + 4 + 8
 
 
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
 def surely_undelivered(error: NetworkError) -> bool:
-    """True when the request cannot have been accepted: a server error or no connection."""
+    """True when the request cannot have been accepted: the server answered with an error, or
+    no connection was made. A timeout or a dropped connection after sending is not: Telegram
+    may have the message."""
     if isinstance(error, TimedOut):
-        return isinstance(error.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
-    return type(error) is NetworkError  # not BadRequest (a subclass): that one will not get better
+        return isinstance(error.__cause__, _NOT_SENT)
+    if type(error) is not NetworkError:  # BadRequest (a subclass) will not get better
+        return False
+    return error.__cause__ is None or isinstance(error.__cause__, _NOT_SENT)  # None: a 5xx answer
+
+
+def possibly_delivered(error: Exception) -> bool:
+    """True for a failure after which Telegram may well have the message (so: no resend, no apology)."""
+    return isinstance(error, NetworkError) and not isinstance(error, BadRequest) and not surely_undelivered(error)
 
 
 class RetryingRateLimiter(AIORateLimiter):

@@ -32,6 +32,7 @@ class FakeBotAPI:
         self.files: dict[str, bytes] = {}
         self.failures: list[dict] = []
         self.latency: dict[str, float] = {}  # method -> seconds before answering, as a busy network
+        self.drop: dict[str, int] = {}  # method -> how many responses to lose after doing the call
         self._updates: list[dict] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
@@ -147,6 +148,11 @@ class FakeBotAPI:
         self.calls.append((method, params))
         if self.latency.get(method):
             time.sleep(self.latency[method])
+        if self.drop.get(method) and hasattr(self, "_api_" + method):
+            self.drop[method] -= 1
+            getattr(self, "_api_" + method)(params)  # Telegram did it; the answer never arrives
+            request.close_connection = True
+            return
         failure = next((f for f in self.failures if f["method"] == method), None)
         if failure and failure["skip"] > 0:
             failure["skip"] -= 1
