@@ -11,6 +11,7 @@ from index import Fetcher, Library, SourceText, UnsupportedDocument
 from index.documents import load
 from tests.conftest import bot_call, bot_running, reply_to
 from tests.fakes.bot_api import FakeBotAPI
+from tests.fakes.embedder import NAME as HASH_MODEL
 from tests.fakes.embedder import SLOW_NAME
 from tests.fakes.web import FakeWebsite
 
@@ -279,3 +280,32 @@ async def test_a_lost_response_is_neither_resent_nor_apologised_for(running_bot,
     await asyncio.sleep(2)  # time for a retry or an apology, if the bot would send one
     sent = [p["text"] for p in bot_api.sent("sendMessage")]
     assert len(sent) == 1 and "Morse" in sent[0], sent
+
+
+def test_a_huge_or_dripping_feed_is_refused_quickly_and_holds_up_no_other_feed(tmp_path):
+    import time
+
+    from index import Feeds
+
+    library = Library(tmp_path / "idx", model=HASH_MODEL,
+                      fetcher=Fetcher(allowed_hosts=frozenset({"127.0.0.1"}), deadline=2))
+    good = """<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item>
+      <title>Otters hold hands</title><link>{link}</link><guid>o-1</guid></item></channel></rss>"""
+    with FakeWebsite() as site:
+        site.pages["/huge.xml"] = ("application/rss+xml", b"<rss>" + b" " * (25 * 2**20) + b"</rss>")  # 25 MB
+        site.pages["/drip.xml"] = ("application/rss+xml", good.format(link="x").encode())
+        site.slow["/drip.xml"] = 0.5
+        site.pages["/good.xml"] = ("application/rss+xml", good.format(link=site.url("/otters")).encode())
+        site.pages["/otters"] = ("text/plain", b"Otters\n\nSea otters hold hands while they sleep so they "
+                                               b"do not drift apart in the water.")
+        feeds = Feeds(library)
+        for path in ("/huge.xml", "/drip.xml", "/good.xml"):
+            feeds.add(site.url(path))
+        started = time.monotonic()
+        report = feeds.poll()
+        assert time.monotonic() - started < 10  # not minutes: each download has a deadline and a cap
+    assert report.ingest.added == 1 and library.search("Why do otters hold hands?").found
+    errors = {feed.url.rsplit("/", 1)[1]: feed.error for feed in feeds.all()}
+    assert "larger than 20 MB" in errors["huge.xml"]
+    assert "took longer than 2 s" in errors["drip.xml"]
+    assert errors["good.xml"] is None
