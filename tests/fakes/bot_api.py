@@ -120,7 +120,12 @@ class FakeBotAPI:
     # ----- what the bot did -----------------------------------------------------------------
 
     def sent(self, method: str) -> list[dict]:
+        """Every call of `method` the bot made (each with `_outcome`: ok, failed or dropped)."""
         return [params for name, params in list(self.calls) if name == method]
+
+    def delivered(self, method: str = "sendMessage") -> list[dict]:
+        """The calls Telegram carried out: answered ok, or done with the answer lost."""
+        return [p for p in self.sent(method) if p.get("_outcome") in ("ok", "dropped")]
 
     def wait_for(self, method: str, predicate=lambda p: True, timeout: float = 15, after: int = 0) -> dict:
         """Block until the bot calls `method` with matching parameters (after call `after`)."""
@@ -151,6 +156,7 @@ class FakeBotAPI:
         if self.drop.get(method) and hasattr(self, "_api_" + method):
             self.drop[method] -= 1
             getattr(self, "_api_" + method)(params)  # Telegram did it; the answer never arrives
+            params["_outcome"] = "dropped"
             request.close_connection = True
             return
         failure = next((f for f in self.failures if f["method"] == method), None)
@@ -158,6 +164,7 @@ class FakeBotAPI:
             failure["skip"] -= 1
             failure = None
         if failure:
+            params["_outcome"] = "failed"
             self.failures.remove(failure)
             body = {"ok": False, "error_code": failure["error_code"], "description": failure["description"]}
             if failure["parameters"]:
@@ -165,12 +172,14 @@ class FakeBotAPI:
             return _reply(request, failure["error_code"], body)
         problem = _entity_problem(params)
         if problem:  # Telegram refuses HTML it cannot parse, before doing anything else
+            params["_outcome"] = "failed"
             return _reply(request, 400, {"ok": False, "error_code": 400,
                                          "description": f"Bad Request: can't parse entities: {problem}"})
         handler = getattr(self, "_api_" + method, None)
         if handler is None:
             return _reply(request, 404, {"ok": False, "error_code": 404,
                                          "description": "Not Found: method not found"})
+        params["_outcome"] = "ok"
         _reply(request, 200, {"ok": True, "result": handler(params)})
 
     def _serve_file(self, request, file_path: str) -> None:
