@@ -241,16 +241,20 @@ def _replied_to(api: FakeBotAPI, chat_id: int) -> list[int]:
             if int(p["chat_id"]) == chat_id and "reply_parameters" in p]
 
 
-async def test_each_chat_is_answered_in_order_and_a_flood_does_not_starve_others(running_bot, bot_api):
+async def test_each_chat_is_answered_in_order_and_a_flood_does_not_starve_others(running_bot, bot_api, library):
+    running_bot.bot_data.subscriptions.add_topic(3, "otters holding hands", library.generation)
     bot_api.latency["sendMessage"] = 0.2
     flood = [bot_api.message(f"When did Morse send message number {n}?", chat_id=1, user_id=1)["message_id"]
              for n in range(12)]
     other = bot_api.message("How much honey can a strong colony store?", chat_id=2, user_id=2)["message_id"]
+    await asyncio.to_thread(library.add, [SourceText("notes://otters", "Otters", "Sea otters hold hands "
+                                                     "while they sleep so they do not drift apart.")])
     await bot_call(bot_api, "sendMessage", lambda p: int(p["chat_id"]) == 1 and
                    p.get("reply_parameters", {}).get("message_id") == flood[-1], timeout=30)
     assert _replied_to(bot_api, 1) == flood  # every question, once, in the order asked
     sent_to = [int(p["chat_id"]) for p in bot_api.sent("sendMessage")]
     assert sent_to.index(2) < len(sent_to) - 6  # chat 2 did not wait for chat 1's whole flood
+    assert sent_to.index(3) < len(sent_to) - 3  # nor did the topic alert for chat 3
     assert _replied_to(bot_api, 2) == [other]
 
 
