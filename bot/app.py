@@ -23,7 +23,7 @@ from index import Library
 
 from . import handlers, subscribing, uploads
 from .config import Settings, StartupError
-from .sending import RetryingRateLimiter
+from .sending import RETRIES, RetryingRateLimiter
 from .updates import PerChatOrder
 from .jobs import poll_feeds, restore_schedules, watch_documents
 from .state import BotState, utc_now
@@ -60,7 +60,7 @@ def build_app(
         .token(settings.telegram_bot_token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.file_base_url)
-        .rate_limiter(RetryingRateLimiter(max_retries=3))  # flood limits, RetryAfter, 5xx retried
+        .rate_limiter(RetryingRateLimiter(max_retries=RETRIES))  # flood limits, RetryAfter, 5xx retried
         .concurrent_updates(PerChatOrder(workers=8))  # each chat in order, no chat hogging
         .context_types(ContextTypes(bot_data=BotState))  # typed shared state, not string keys
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))

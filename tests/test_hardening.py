@@ -313,3 +313,12 @@ def test_a_huge_or_dripping_feed_is_refused_quickly_and_holds_up_no_other_feed(t
     assert "larger than 20 MB" in errors["huge.xml"]
     assert "took longer than 2 s" in errors["drip.xml"]
     assert errors["good.xml"] is None
+
+
+async def test_four_flood_waits_in_a_row_still_deliver_the_answer(running_bot, bot_api):
+    for _ in range(4):
+        bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    count = len(bot_api.calls)
+    bot_api.message("When did Morse send his message?")
+    answer = await bot_call(bot_api, "sendMessage", lambda p: p.get("_outcome") == "ok", after=count, timeout=20)
+    assert "Morse" in answer["text"]
