@@ -71,7 +71,8 @@ def rank_within(
 
 
 def _pick_answers(
-    question: str, query: np.ndarray, embedder: Embedder, ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True,
+    question: str, query: np.ndarray, embedder: Embedder,
+    ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True,
 ) -> list[Hit]:
     """Choose each chunk's answering sentence, score its confidence, drop hits that repeat an
     answer already chosen, and (with `rerank`) reorder the top chunks by their best sentence."""
