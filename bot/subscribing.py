@@ -49,7 +49,7 @@ async def summary(update: Update, context: Context) -> None:
         return
     summaries = await asyncio.to_thread(_summaries_for, library, ref)
     if not summaries:
-        await update.effective_message.reply_text(escape("I couldn't find a document about that."))
+        await update.effective_message.reply_text("I couldn't find a document about that.")
         return
     room = MESSAGE_LIMIT // len(summaries) - 4
     await update.effective_message.reply_html(

@@ -27,14 +27,15 @@ async def receive_document(update: Update, context: Context) -> None:
     """Ingest a file an admin sent, within the size and type limits."""
     message, settings = update.effective_message, context.bot_data.settings
     if not _is_admin(update, context):
-        await message.reply_text(escape(ADMINS_ONLY))
+        await message.reply_text(ADMINS_ONLY)
         return
     document = message.document
     name = Path((document.file_name or "").replace("\\", "/")).name or "upload.txt"  # a name, never a path
     suffix = Path(name).suffix.lower()
     if suffix not in settings.upload_types:
         kinds = ", ".join(sorted(settings.upload_types))
-        await message.reply_text(escape(f"I can't read {suffix or 'files without an extension'}; send one of: {kinds}."))
+        await message.reply_text(escape(
+            f"I can't read {suffix or 'files without an extension'}; send one of: {kinds}."))
         return
     if (document.file_size or 0) > settings.max_upload_mb * 2**20:
         await message.reply_text(escape(f"That file is over the {settings.max_upload_mb} MB limit."))
@@ -48,30 +49,30 @@ async def receive_document(update: Update, context: Context) -> None:
         return
     source = f"telegram:{document.file_unique_id}/{name}"
     try:
-        parsed = parse_file(data, name, source)
+        parsed = await asyncio.to_thread(parse_file, data, name, source)  # a PDF parse takes a while
     except UnsupportedDocument as error:
         await message.reply_text(escape(f"I couldn't add {name}: {str(error).split(': ', 1)[-1]}."))
         return
     report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
     await message.reply_text(escape(_said(report, parsed.title)))
-    await watch_documents(context)
+    context.job_queue.run_once(watch_documents, 0)  # the one alert runner, not this chat's turn
 
 
 async def ingest_url(update: Update, context: Context) -> None:
     """Ingest the pages or files at the URLs an admin gives."""
     message = update.effective_message
     if not _is_admin(update, context):
-        await message.reply_text(escape(ADMINS_ONLY))
+        await message.reply_text(ADMINS_ONLY)
         return
     urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
     if not urls:
-        await message.reply_text(escape("Usage: /ingest https://example.org/article"))
+        await message.reply_text("Usage: /ingest https://example.org/article")
         return
     library = context.bot_data.library
     report = await asyncio.to_thread(library.ingest, urls, False)
     problems = "".join(f"\n{reason}" for _, reason in report.errors)
     await message.reply_text(escape(f"{report.describe()}{problems}"))
-    await watch_documents(context)
+    context.job_queue.run_once(watch_documents, 0)
 
 
 def _said(report: IngestReport, title: str) -> str:

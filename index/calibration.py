@@ -87,8 +87,7 @@ def groups(documents: Sequence[SourceText], size: int, seed: int = 0) -> list[li
 
 def by_size(
     documents: Sequence[SourceText], questions: Sequence[Question], embedder: Embedder,
-    sizes: Sequence[int] = SIZES, make: Callable[[Path], Library] | None = None,
-    progress: Callable[[str], None] = lambda _: None,
+    sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
 ) -> list[SizeReport]:
     """Ask every question with and without its passage, in collections of each size.
 
@@ -98,7 +97,6 @@ def by_size(
     asked = {}
     for question in questions:
         asked.setdefault(next(iter(question.relevant)), []).append(question)
-    make = make or (lambda path: Library(path, model=embedder.name, embedder=embedder))
     reports = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in sizes:
@@ -106,7 +104,7 @@ def by_size(
             parts = groups(documents, size)
             for number, group in enumerate(parts):
                 progress(f"size {size or 'all'}: group {number + 1}/{len(parts)}")
-                library = make(Path(scratch) / f"{size}-{number}")
+                library = Library(Path(scratch) / f"{size}-{number}", model=embedder.name, embedder=embedder)
                 library.add(group, summaries=False)
                 for doc in group:
                     report.trials += _ask(library, asked.get(doc.source, ()), size, True)

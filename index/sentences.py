@@ -32,20 +32,28 @@ _ASKS = (  # what a question asks for, by its opening words, and what in a sente
 )
 
 
-def answer_type(question: str, sentence: str) -> float:
-    """1 when the question asks for a number, a date or a name and the sentence has one the
-    question does not already say; 0 otherwise (or when the question asks for none of these)."""
+def asked_for(question: str) -> tuple[re.Pattern, set[str]] | None:
+    """What kind of thing the question asks for (a pattern that finds it in a sentence), and the
+    instances the question already names; None when it asks for no number, date or name."""
     for asks, supplies in _ASKS:
         if asks.search(question):
-            question_has = {m.group().lower() for m in supplies.finditer(question)}
-            return float(any(m.group().lower() not in question_has for m in supplies.finditer(sentence)))
-    return 0.0
+            return supplies, {m.group().lower() for m in supplies.finditer(question)}
+    return None
+
+
+def answer_type(asked: tuple[re.Pattern, set[str]] | None, sentence: str) -> float:
+    """1 when the sentence holds what the question asks for (and does not already say), else 0."""
+    if asked is None:
+        return 0.0
+    supplies, question_has = asked
+    return float(any(m.group().lower() not in question_has for m in supplies.finditer(sentence)))
 
 
 def features(question: str, weights: dict[str, float], texts: Sequence[str], keys: Sequence[set[str]],
              cosines: Sequence[float]) -> list[tuple[float, ...]]:
     """Describe each sentence of a chunk (in order) by FEATURES."""
     coverage = [terms.coverage(weights, k) for k in keys]
+    asked = asked_for(question)  # once per question, not once per sentence
     rows = []
     for i, text in enumerate(texts):
         previous, following = i - 1 >= 0, i + 1 < len(texts)
@@ -53,7 +61,7 @@ def features(question: str, weights: dict[str, float], texts: Sequence[str], key
             cosines[i], coverage[i],
             coverage[i - 1] if previous else 0.0, coverage[i + 1] if following else 0.0,
             cosines[i - 1] if previous else 0.0, cosines[i + 1] if following else 0.0,
-            answer_type(question, text),
+            answer_type(asked, text),
         ))
     return rows
 

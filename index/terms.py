@@ -11,8 +11,6 @@ hold/held match.
 
 import functools
 import re
-from collections.abc import Iterable
-
 import simplemma
 import Stemmer
 from wordfreq import zipf_frequency
@@ -78,10 +76,7 @@ def question_weights(question: str) -> dict[str, float]:
     return weights
 
 
-def coverage(weights: dict[str, float], found: Iterable[str] | set[str]) -> float:
+def coverage(weights: dict[str, float], found: set[str]) -> float:
     """Return the weighted share of the question's words found among `found` keys, in [0, 1]."""
     total = sum(weights.values())
-    if not total:
-        return 0.0
-    found = found if isinstance(found, set) else set(found)
-    return sum(w for k, w in weights.items() if k in found) / total
+    return sum(w for k, w in weights.items() if k in found) / total if total else 0.0
