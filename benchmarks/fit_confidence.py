@@ -2,7 +2,11 @@
 
 Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write]
 
-Tuning data: the XQuAD articles with an even index and ESTER's train file. Held out: the odd
+Tuning data: the XQuAD articles with an even index and ESTER's train file. The reader
+(index/reader.py) was trained on the same questions, so its scores on them would be too good:
+tuning questions are scored by a reader trained on the *other* half of them
+(`benchmarks/train_reader.py --fold 0|1`, run first; cross-fitting), held-out ones by the shipped
+reader. Held out: the odd
 XQuAD articles and ESTER's dev file. Every question is asked with its passage and without it, in
 collections of 1, 10 and all passages (index/calibration.py), with the real packaged model. A
 gradient-boosted tree model (scikit-learn, monotonic in every signal) learns how to combine
@@ -27,13 +31,19 @@ from index.chunking import split_sentences
 from index.confidence import MODEL_FILE, NAMES, Model, Signals
 from index.embedding import CachedEmbedder, load_embedder
 from index.evaluation import load_ester, load_squad, squad_part
+from index.reader import WEIGHTS, CachedReader, Reader
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_reader import fold_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / "results" / "embeddings.pkl"
 ANSWERED = 0.955  # answerable questions that must still be answered, at every size (target 0.95)
 # More match must never mean less confidence: the model may not learn the opposite from noise.
 MONOTONIC = {"cosine": 1, "sentence_cosine": 1, "coverage": 1, "sentence_coverage": 1, "missing": -1,
-             "phrases": 1}
+             "phrases": 1, "reader": 1}
+FOLD_READER = ROOT / "benchmarks" / "results" / "reader-fold{}.safetensors"
+TUNING = ("xquad-tune", "ester-train")
 TREES = dict(max_depth=4, max_iter=60, learning_rate=0.1, random_state=0)
 
 
@@ -47,9 +57,22 @@ def datasets(shared: Path) -> dict[str, tuple]:
     }
 
 
-def trials(name: str, documents, questions, embedder) -> list:
+def trials(name: str, documents, questions, embedder, readers) -> list:
+    """Every question asked at every size; `readers` is one reader for all, or one per fold
+    (a question is scored by the reader trained on the other fold)."""
     print(f"{name}: {len(documents)} passages, {len(questions)} questions", file=sys.stderr)
-    return by_size(documents, questions, embedder, SIZES)
+    if not isinstance(readers, tuple):
+        return by_size(documents, questions, embedder, SIZES, reader=readers)
+    reports = None
+    for fold in (0, 1):
+        part = by_size(documents, [q for q in questions if fold_of(q) == fold], embedder, SIZES,
+                       reader=readers[1 - fold])
+        if reports is None:
+            reports = part
+        else:
+            for whole, more in zip(reports, part):
+                whole.trials += more.trials
+    return reports
 
 
 def table(name: str, reports, threshold: float) -> None:
@@ -68,25 +91,29 @@ def features(reports) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             if not trial.hits:
                 continue
             top = trial.hits[0]
-            rows.append(top.signals.vector())
-            labels.append(int(trial.answerable and top.document.source in trial.question.relevant))
-            weights.append(1.0 / count)  # every collection size counts the same
+            label = int(trial.answerable and top.document.source in trial.question.relevant)
+            # Once as read, once as if the reader were off (or the hit too deep to read): the
+            # trees learn both paths, and a missing reading goes where it belongs.
+            rows += [top.signals.vector(), replace(top.signals, reader=float("nan")).vector()]
+            labels += [label, label]
+            weights += [1.0 / count, 1.0 / count]  # every collection size counts the same
     weights = np.array(weights)
     return np.array(rows), np.array(labels), weights / weights.mean()  # mean 1: C keeps its meaning
 
 
 def export(fitted: HistGradientBoostingClassifier) -> tuple:
-    """The fitted trees as (signal, cut, left, right, value) nodes; a leaf has signal -1."""
+    """The fitted trees as (signal, cut, left, right, value, missing goes left) nodes; a leaf
+    has signal -1."""
     trees = []
     for (predictor,) in fitted._predictors:  # one tree per boosting round for two classes
         trees.append(tuple(
             (-1 if node["is_leaf"] else int(node["feature_idx"]), float(node["num_threshold"]),
-             int(node["left"]), int(node["right"]), float(node["value"]))
+             int(node["left"]), int(node["right"]), float(node["value"]), bool(node["missing_go_to_left"]))
             for node in predictor.nodes))
     return tuple(trees)
 
 
-def sentence_pairs(reports, embedder) -> tuple[np.ndarray, np.ndarray]:
+def sentence_pairs(reports, embedder, reader_for) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of sentences from each right top hit (collection "all"): one that holds a gold
     answer and one that does not, as feature differences (label 1) and their negations (label 0).
     A linear model fitted on these ranks the answering sentence above the others (pairwise)."""
@@ -103,8 +130,9 @@ def sentence_pairs(reports, embedder) -> tuple[np.ndarray, np.ndarray]:
             query = embedder.embed([trial.question.text])[0]
             cosines = (embedder.embed(texts) @ query).tolist()
             weights = terms.question_weights(trial.question.text)
+            readings = reader_for(trial.question).score(trial.question.text, texts).tolist()
             found = np.array(sentences.features(trial.question.text, weights, texts,
-                                                [terms.keys(t) for t in texts], cosines))
+                                                [terms.keys(t) for t in texts], cosines, readings))
             gold = [any(a.lower() in t.lower() for a in trial.question.answers) for t in texts]
             for i in (i for i, g in enumerate(gold) if g):
                 for j in (j for j, g in enumerate(gold) if not g):
@@ -130,16 +158,20 @@ def main() -> None:
     embedder = CachedEmbedder(load_embedder())
     if CACHE.exists():
         embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
-    results = {name: trials(name, *data, embedder) for name, data in datasets(args.shared).items()}
+    shipped = CachedReader(Reader(WEIGHTS))
+    folds = tuple(CachedReader(Reader(Path(str(FOLD_READER).format(f)))) for f in (0, 1))
+    results = {name: trials(name, *data, embedder, folds if name in TUNING else shipped)
+               for name, data in datasets(args.shared).items()}
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     CACHE.write_bytes(pickle.dumps(embedder._vectors))
     (CACHE.parent / "trials.pkl").write_bytes(pickle.dumps(results))  # for a closer look
 
-    tune = [results["xquad-tune"], results["ester-train"]]
+    tune = [results[name] for name in TUNING]
     X, y, w = features([r for reports in tune for r in reports])
     fitted = HistGradientBoostingClassifier(monotonic_cst=[MONOTONIC[n] for n in NAMES], **TREES)
     fitted.fit(X, y, sample_weight=w)
-    S, z = sentence_pairs([r for reports in tune for r in reports], embedder)
+    S, z = sentence_pairs([r for reports in tune for r in reports], embedder,
+                          lambda question: folds[1 - fold_of(question)])
     chooser = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(S, z)
     print("sentence features:", dict(zip(sentences.FEATURES, np.round(chooser.coef_[0], 3))),
           f"({len(z) // 2} pairs)")

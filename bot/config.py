@@ -32,6 +32,7 @@ class Settings:
     threshold: float = DEFAULT_THRESHOLD
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     rerank: bool = True
+    reader: bool = True
     quotes_per_message: int = 3
     max_results: int = 9
     max_question_chars: int = 1000
@@ -59,6 +60,7 @@ class Settings:
             threshold=_number(env, "VERBATIM_THRESHOLD", defaults.threshold, float),
             chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
             rerank=_flag(get("VERBATIM_RERANK"), "VERBATIM_RERANK", defaults.rerank),
+            reader=_flag(get("VERBATIM_READER"), "VERBATIM_READER", defaults.reader),
             quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),

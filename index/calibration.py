@@ -16,6 +16,7 @@ from pathlib import Path
 from .embedding import CachedEmbedder, Embedder, load_embedder
 from .evaluation import Question
 from .library import Library
+from .reader import CachedReader, Reader, load_reader
 from .types import Hit, SourceText
 
 SIZES = (1, 10, 0)  # 0: every passage
@@ -88,6 +89,7 @@ def groups(documents: Sequence[SourceText], size: int, seed: int = 0) -> list[li
 def by_size(
     documents: Sequence[SourceText], questions: Sequence[Question], embedder: Embedder,
     sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
+    reader: "Reader | None" = None,
 ) -> list[SizeReport]:
     """Ask every question with and without its passage, in collections of each size.
 
@@ -104,7 +106,8 @@ def by_size(
             parts = groups(documents, size)
             for number, group in enumerate(parts):
                 progress(f"size {size or 'all'}: group {number + 1}/{len(parts)}")
-                library = Library(Path(scratch) / f"{size}-{number}", model=embedder.name, embedder=embedder)
+                library = Library(Path(scratch) / f"{size}-{number}", model=embedder.name, embedder=embedder,
+                                  reader=reader or False)
                 library.add(group, summaries=False)
                 for doc in group:
                     report.trials += _ask(library, asked.get(doc.source, ()), size, True)
@@ -129,6 +132,9 @@ def _ask(library: Library, questions: Iterable[Question], size: int, answerable:
 def calibrate(
     documents: Sequence[SourceText], questions: Sequence[Question], model: str,
     sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
+    reader: bool = False,
 ) -> list[SizeReport]:
-    """`by_size` with the named model, each passage embedded once for all the indexes."""
-    return by_size(documents, questions, CachedEmbedder(load_embedder(model)), sizes, progress=progress)
+    """`by_size` with the named model (and the reader, when asked), each passage embedded once
+    for all the indexes."""
+    return by_size(documents, questions, CachedEmbedder(load_embedder(model)), sizes, progress=progress,
+                   reader=CachedReader(load_reader()) if reader else None)

@@ -26,6 +26,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def chunk_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentences of the chunk text[start:end] as offsets into `text`, split as the chunk
+    reads on its own (the whole chunk when it has no sentence)."""
+    spans = [(start + s, start + e) for s, e in split_sentences(text[start:end])]
+    return spans or [(start, end)]
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and text[start].isspace():
         start += 1

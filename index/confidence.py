@@ -25,6 +25,7 @@ class Signals:
     sentence_coverage: float  # ... found in one sentence of the chunk, at best
     missing: float  # weight share of the most telling question word found nowhere in the chunk
     phrases: float  # share of the question's consecutive word pairs that the chunk has together
+    reader: float = math.nan  # the reader's best sentence score (index/reader.py); NaN: not read
 
     def vector(self) -> tuple[float, ...]:
         """Return the signals in the order `confidence.json` lists them."""
@@ -34,8 +35,9 @@ class Signals:
 NAMES = tuple(f.name for f in fields(Signals))
 
 
-# One tree node: (signal index, cut, left child, right child, value); a leaf has signal index -1.
-Node = tuple[int, float, int, int, float]
+# One tree node: (signal index, cut, left child, right child, value, a missing signal goes left);
+# a leaf has signal index -1.
+Node = tuple[int, float, int, int, float, bool]
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,9 @@ class Model:
         for nodes in self.trees:
             i = 0
             while nodes[i][0] >= 0:
-                feature, cut, left, right, _ = nodes[i]
-                i = left if x[feature] <= cut else right
+                feature, cut, left, right, _, missing_left = nodes[i]
+                value = x[feature]
+                i = left if (missing_left if math.isnan(value) else value <= cut) else right
             raw += nodes[i][4]
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, raw))))
 
@@ -67,7 +70,7 @@ class Model:
         data = json.loads(path.read_text(encoding="utf-8"))
         if tuple(data["signals"]) != NAMES or tuple(data["sentence_features"]) != sentences.FEATURES:
             raise ValueError(f"{path} was fitted on other signals than index/ computes; refit it")
-        trees = tuple(tuple((int(f), float(c), int(l), int(r), float(v)) for f, c, l, r, v in tree)
+        trees = tuple(tuple((int(f), float(c), int(l), int(r), float(v), bool(m)) for f, c, l, r, v, m in tree)
                       for tree in data["trees"])
         return cls(trees, float(data["baseline"]), float(data["threshold"]),
                    tuple(float(w) for w in data["sentence_weights"]))
@@ -77,5 +80,5 @@ class Model:
         data = {**about, "signals": list(NAMES), "threshold": round(self.threshold, 4),
                 "sentence_features": list(sentences.FEATURES),
                 "sentence_weights": [round(w, 6) for w in self.sentence_weights],
-                "baseline": self.baseline, "trees": [[list(node) for node in tree] for tree in self.trees]}
+                "baseline": self.baseline, "trees": [[[*node[:5], int(node[5])] for node in tree] for tree in self.trees]}
         path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import chunk_spans
+from .chunking import chunk_sentences, chunk_spans
 from .embedding import Embedder
 from .summaries import candidate_sentences, summarize
 from .types import Document, SourceText
@@ -18,8 +18,11 @@ class Pending:
     doc: Document
     fingerprint: str  # of everything that decides its chunks and vectors
     chunks: list[tuple[int, int, str]]  # start, end, embedding input
+    sentences: list[tuple[int, int]]  # every chunk's sentences, once each, in document order
     vectors: list[np.ndarray] | None = None
     hashes: list[str] | None = None
+    sentence_hashes: list[str] | None = None
+    sentence_vectors: list[np.ndarray] | None = None
     summary: list[tuple[int, int]] | None = None
 
 
@@ -45,27 +48,36 @@ def prepare(doc: Document, fingerprint: str, embedder: Embedder, chunk_tokens: i
     title_tokens = embedder.count_tokens([doc.title])[0]
     budget = max(16, min(chunk_tokens, embedder.max_tokens - title_tokens - 1))
     spans = chunk_spans(doc.text, embedder.count_tokens, budget)
-    return Pending(doc, fingerprint, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans])
+    sentences = sorted({s for start, end in spans for s in chunk_sentences(doc.text, start, end)})
+    return Pending(doc, fingerprint, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans], sentences)
 
 
 def embed(
     batch: list[Pending], known: dict[str, np.ndarray], embedder: Embedder, model: str, summaries: bool = True
 ) -> int:
-    """Fill in vectors (reusing `known` ones by input hash) and summaries; return how many were embedded."""
-    by_text = {text: _hash(model, text) for p in batch for *_, text in p.chunks}
+    """Fill in chunk and sentence vectors (reusing `known` ones by input hash, and embedding
+    each new text once, in one batch) and summaries; return how many chunks were embedded.
+
+    Every sentence is embedded here, once, so that a question never embeds them again (the
+    answer sentence and the rerank read their stored vectors) and a summary reuses them."""
+    candidates = [candidate_sentences(p.doc.text) if summaries else [] for p in batch]
+    by_text: dict[str, str] = {}
+    for pending, spans in zip(batch, candidates):
+        text = pending.doc.text
+        by_text.update((t, _hash(model, t)) for *_, t in pending.chunks)
+        by_text.update((text[s:e], _hash(model, text[s:e])) for s, e in [*pending.sentences, *spans])
     todo = sorted({text for text, h in by_text.items() if h not in known})
-    sentences = [candidate_sentences(p.doc.text) if summaries else [] for p in batch]
-    texts = todo + [p.doc.text[s:e] for p, spans in zip(batch, sentences) for s, e in spans]
-    vectors = embedder.embed(texts) if texts else np.zeros((0, 0), np.float32)
-    for text, vector in zip(todo, vectors):
+    for text, vector in zip(todo, embedder.embed(todo) if todo else []):
         known[by_text[text]] = vector
-    offset = len(todo)
-    for pending, spans in zip(batch, sentences):
+    for pending, spans in zip(batch, candidates):
+        text = pending.doc.text
         pending.hashes = [by_text[t] for *_, t in pending.chunks]
         pending.vectors = [known[h] for h in pending.hashes]
-        pending.summary = summarize(pending.doc.text, spans, vectors[offset : offset + len(spans)])
-        offset += len(spans)
-    return len(todo)
+        pending.sentence_hashes = [by_text[text[s:e]] for s, e in pending.sentences]
+        pending.sentence_vectors = [known[h] for h in pending.sentence_hashes]
+        pending.summary = summarize(text, spans, np.array([known[by_text[text[s:e]]] for s, e in spans]))
+    chunk_hashes = {h for p in batch for h in p.hashes}
+    return sum(by_text[t] in chunk_hashes for t in todo)
 
 
 def _hash(model: str, text: str) -> str:
@@ -73,8 +85,9 @@ def _hash(model: str, text: str) -> str:
 
 
 def hashes(pending: Pending, model: str) -> list[str]:
-    """Return the input hashes of a pending document's chunks."""
-    return [_hash(model, text) for *_, text in pending.chunks]
+    """Return the input hashes of a pending document's chunks and sentences."""
+    text = pending.doc.text
+    return [_hash(model, t) for *_, t in pending.chunks] + [_hash(model, text[s:e]) for s, e in pending.sentences]
 
 
 def summary_of(text: str, embedder: Embedder) -> list[tuple[int, int]]:

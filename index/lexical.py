@@ -34,12 +34,14 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, ids: np.ndarray, texts: Sequence[str]) -> "LexicalIndex":
-        """Index chunk texts under their chunk ids."""
+        """Index chunk texts under their chunk ids (kept in ascending order, for lookups)."""
         if not len(ids):
             return cls(None, np.zeros(0, dtype=np.int64))
+        ids = np.asarray(ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
         retriever = bm25s.BM25()
-        retriever.index(tokenize(texts), show_progress=False)
-        return cls(retriever, np.asarray(ids, dtype=np.int64))
+        retriever.index(tokenize([texts[i] for i in order]), show_progress=False)
+        return cls(retriever, ids[order])
 
     def scores(self, question: str) -> np.ndarray:
         """Return the BM25 score of every chunk (aligned with `ids`) for a question."""

@@ -14,10 +14,11 @@ from . import indexing
 from .embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
 from .fetching import Fetcher
+from .reader import Reader, load_reader
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
 from .lexical import LexicalIndex
-from .store import NewChunk, Store
+from .store import NewSpan, Store
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 from .vectors import VectorIndex
 
@@ -41,10 +42,12 @@ class Library:
         method: str = "hybrid",
         embedder: Embedder | None = None,
         fetcher: Fetcher | None = None,
+        reader: "bool | Reader" = False,
     ) -> None:
         """Open (or create) the index in `directory`; `embedder` replaces loading `model`
         (evaluation shares one cached embedder across many indexes); `fetcher` says how URLs
-        are downloaded (which private hosts are allowed, size and time limits)."""
+        are downloaded (which private hosts are allowed, size and time limits); `reader`
+        (True: the packaged one, loaded on first search) scores the top sentences."""
         self.directory = Path(directory).expanduser()
         if not (self.directory / DB_NAME).exists() and not create:
             raise IndexNotFound(
@@ -63,6 +66,7 @@ class Library:
         self._lexical_generation = -1
         self.method = method
         self.fetcher = fetcher or Fetcher()
+        self._reader = reader
         self._check_model()
 
     def _check_model(self) -> None:
@@ -165,7 +169,14 @@ class Library:
     def _parts(self) -> dict:
         vectors = self.vectors()  # first: it notices changes by other processes
         return {"embedder": self.embedder, "vectors": vectors, "lexical": self.lexical(),
-                "store": self.store}
+                "store": self.store, "reader": self.reader}
+
+    @property
+    def reader(self) -> Reader | None:
+        """The reader, loaded on first use once per process; None when switched off."""
+        if self._reader is True:
+            self._reader = load_reader()
+        return self._reader or None
 
     def lexical(self) -> LexicalIndex:
         """Return the BM25 index, rebuilt from the store when the index changed since it was built."""
@@ -288,8 +299,11 @@ class Library:
             generation = self._bump(db)
             changes = []
             for p in batch:
-                new = [NewChunk(s, e, h, v) for (s, e, _), h, v in zip(p.chunks, p.hashes, p.vectors)]
-                removed, added = self.store.put_document(db, p.doc, p.fingerprint, new, generation, p.summary)
+                new = [NewSpan(s, e, h, v) for (s, e, _), h, v in zip(p.chunks, p.hashes, p.vectors)]
+                sentences = [NewSpan(s, e, h, v) for (s, e), h, v in
+                             zip(p.sentences, p.sentence_hashes, p.sentence_vectors)]
+                removed, added = self.store.put_document(db, p.doc, p.fingerprint, new, generation, p.summary,
+                                                         sentences)
                 changes.append((removed, added, new))
         for removed, added, new in changes:
             vectors.remove(np.asarray(removed, dtype=np.int64))

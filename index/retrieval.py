@@ -1,14 +1,17 @@
 """From a question to hits: hybrid candidates, the answering sentence, and a calibrated confidence."""
 
+import math
+
 import numpy as np
 
 from . import sentences as answer_sentences
 from . import terms
-from .chunking import split_sentences
+from .chunking import chunk_sentences
 from .confidence import Model, Signals
 from .embedding import Embedder
 from .fusion import DEPTH, candidates
 from .lexical import LexicalIndex
+from .reader import Reader
 from .store import Store, StoredChunk
 from .types import Answer, DocumentInfo, Hit, Span
 from .vectors import VectorIndex
@@ -20,6 +23,9 @@ DEFAULT_THRESHOLD = MODEL.threshold
 COVERAGE_WEIGHT = 1.0
 # Reranking: a top chunk's order is its fused score + this x its best sentence's score.
 RERANK_WEIGHT = 0.5
+# ... and this x the reader's score of that sentence (index/reader.py). 0: measured at 0-2 by
+# benchmarks/reader_weight.py, the reader did not lift Recall@1; it picks the sentence instead.
+READER_WEIGHT = 0.0
 SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
 # Chunks whose sentences are embedded to pick the answer and rerank; deeper hits (later pages)
 # pick their sentence by shared terms alone. Embedding sentences is most of a query's cost.
@@ -38,12 +44,13 @@ def search(question: str, k: int, threshold: float, **parts) -> Answer:
 
 def rank(
     question: str, k: int, embedder: Embedder, vectors: VectorIndex, lexical: LexicalIndex,
-    store: Store, method: str = "hybrid",
+    store: Store, method: str = "hybrid", reader: Reader | None = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
     `method` is "hybrid" (fused, then the top chunks reranked by their best sentence), "fused",
-    "dense" or "bm25"; the last three are there to measure what each part adds.
+    "dense" or "bm25"; the last three are there to measure what each part adds. A `reader`
+    scores the top chunks' sentences against the question (hybrid only).
     """
     if not question.strip() or k <= 0:
         return []
@@ -52,7 +59,9 @@ def rank(
                        depth=max(DEPTH, k + SPARE))[: k + SPARE]
     chunks = store.chunks([chunk_id for chunk_id, *_ in found])
     ranked = [(chunks[i], cosine, key) for i, cosine, key in found if i in chunks]
-    return _pick_answers(question, query, embedder, ranked, rerank=method == "hybrid")[:k]
+    hybrid = method == "hybrid"
+    return _pick_answers(question, query, embedder, store, ranked, rerank=hybrid,
+                         reader=reader if hybrid else None)[:k]
 
 
 def rank_within(
@@ -67,19 +76,21 @@ def rank_within(
     cosines = store.chunk_vectors(ids) @ query
     order = np.argsort(-cosines, kind="stable")
     ranked = [(chunks[ids[i]], float(cosines[i]), float(cosines[i])) for i in order]
-    return _pick_answers(question, query, embedder, ranked)
+    return _pick_answers(question, query, embedder, store, ranked)
 
 
 def _pick_answers(
-    question: str, query: np.ndarray, embedder: Embedder,
-    ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True,
+    question: str, query: np.ndarray, embedder: Embedder, store: Store,
+    ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True, reader: Reader | None = None,
 ) -> list[Hit]:
     """Choose each chunk's answering sentence, score its confidence, drop hits that repeat an
     answer already chosen, and (with `rerank`) reorder the top chunks by their best sentence."""
     sentences = [_sentences(chunk) for chunk, *_ in ranked]
-    depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence is embedded at all
-    embedded = [span.text for spans in sentences[:depth] for span in spans]
-    cosines = iter((embedder.embed(embedded) @ query).tolist() if embedded else [])
+    depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence vector is read at all
+    compared = [span for spans in sentences[:depth] for span in spans]
+    cosines = iter((_sentence_vectors(store, ranked[:depth], sentences[:depth], embedder) @ query).tolist()
+                   if compared else [])
+    read = iter(reader.score(question, [s.text for s in compared]).tolist() if reader and compared else [])
     weights = terms.question_weights(question)
     question_pairs = terms.pairs(question)
     scored: list[tuple[bool, float, Hit]] = []
@@ -87,7 +98,9 @@ def _pick_answers(
     for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
         words = [terms.keys(span.text) for span in spans]
         sentence_cosines = [next(cosines) if position < depth else cosine for _ in spans]
-        rows = answer_sentences.features(question, weights, [s.text for s in spans], words, sentence_cosines)
+        readings = [next(read) for _ in spans] if reader and position < depth else None
+        rows = answer_sentences.features(question, weights, [s.text for s in spans], words, sentence_cosines,
+                                         readings)
         best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], MODEL.sentence_weights))
         answer_key = (chunk.document.id, spans[best].start, spans[best].end)
         if answer_key in seen:
@@ -100,9 +113,11 @@ def _pick_answers(
         chunk_words = set().union(*words, terms.keys(chunk.document.title))
         signals = Signals(cosine, max(sentence_cosines), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
-                          _share(question_pairs, terms.pairs(quote.text)))
+                          _share(question_pairs, terms.pairs(quote.text)),
+                          max(readings) if readings else math.nan)
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
-        matching = max(c * COVERAGE_WEIGHT + s for c, s in zip(coverages, sentence_cosines))
+        matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
+                       for c, s, r in zip(coverages, sentence_cosines, readings or [0.0] * len(spans)))
         order = key + RERANK_WEIGHT * matching if position < depth else key
         hit = Hit(info, chunk.id, quote, spans[best], MODEL.confidence(signals), signals)
         scored.append((position >= depth, -order, hit))
@@ -121,6 +136,21 @@ def _share(wanted: set, found: set) -> float:
 
 
 def _sentences(chunk: StoredChunk) -> list[Span]:
-    text = chunk.document.text[chunk.start : chunk.end]
-    spans = [Span(text[s:e], chunk.start + s, chunk.start + e) for s, e in split_sentences(text)]
-    return spans or [Span(text, chunk.start, chunk.end)]
+    text = chunk.document.text
+    return [Span(text[s:e], s, e) for s, e in chunk_sentences(text, chunk.start, chunk.end)]
+
+
+def _sentence_vectors(store: Store, ranked: list[tuple[StoredChunk, float, float]],
+                      sentences: list[list[Span]], embedder: Embedder) -> np.ndarray:
+    """The chunks' sentence vectors, in order, as stored at ingest; any not stored (an index
+    built before sentences were stored) are embedded now."""
+    rows: list[np.ndarray | None] = []
+    for (chunk, *_), spans in zip(ranked, sentences):
+        stored = store.sentence_vectors(chunk.document.id, chunk.start, chunk.end)
+        rows += [stored.get((span.start, span.end)) for span in spans]
+    texts = [span for spans in sentences for span in spans]
+    missing = [i for i, row in enumerate(rows) if row is None]
+    if missing:
+        for i, vector in zip(missing, embedder.embed([texts[i].text for i in missing])):
+            rows[i] = vector
+    return np.stack(rows)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from . import terms
 
 FEATURES = ("cosine", "coverage", "previous_coverage", "next_coverage", "previous_cosine",
-            "next_cosine", "answer_type")
+            "next_cosine", "answer_type", "reader")
 
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                      r"twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)\b", re.I)
@@ -50,8 +50,9 @@ def answer_type(asked: tuple[re.Pattern, set[str]] | None, sentence: str) -> flo
 
 
 def features(question: str, weights: dict[str, float], texts: Sequence[str], keys: Sequence[set[str]],
-             cosines: Sequence[float]) -> list[tuple[float, ...]]:
-    """Describe each sentence of a chunk (in order) by FEATURES."""
+             cosines: Sequence[float], readings: Sequence[float] | None = None) -> list[tuple[float, ...]]:
+    """Describe each sentence of a chunk (in order) by FEATURES; `readings` are the reader's
+    scores (index/reader.py), 0 for sentences it did not read."""
     coverage = [terms.coverage(weights, k) for k in keys]
     asked = asked_for(question)  # once per question, not once per sentence
     rows = []
@@ -61,7 +62,7 @@ def features(question: str, weights: dict[str, float], texts: Sequence[str], key
             cosines[i], coverage[i],
             coverage[i - 1] if previous else 0.0, coverage[i + 1] if following else 0.0,
             cosines[i - 1] if previous else 0.0, cosines[i + 1] if following else 0.0,
-            answer_type(asked, text),
+            answer_type(asked, text), readings[i] if readings else 0.0,
         ))
     return rows
 

@@ -38,12 +38,21 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(embed_hash);
+CREATE TABLE IF NOT EXISTS sentences (  -- each chunk's sentences, embedded once at ingest
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    embed_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,  -- float16: only compared with the question, never searched
+    PRIMARY KEY (document_id, start, end)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sentences_by_hash ON sentences(embed_hash);
 """
 
 
 @dataclass(frozen=True)
-class NewChunk:
-    """A chunk about to be stored, with its vector."""
+class NewSpan:
+    """A chunk or a sentence about to be stored: its span, input hash and vector."""
 
     start: int
     end: int
@@ -162,23 +171,32 @@ class Store:
         return row[0] if row else None
 
     def vectors_for(self, embed_hashes: Iterable[str]) -> dict[str, np.ndarray]:
-        """Return already computed vectors for these embedding inputs."""
+        """Return already computed vectors for these embedding inputs (chunks or sentences)."""
         found: dict[str, np.ndarray] = {}
         hashes = list(set(embed_hashes))
         for i in range(0, len(hashes), 500):
             part = hashes[i : i + 500]
             marks = ",".join("?" * len(part))
-            for h, blob in self._db.execute(
-                f"SELECT embed_hash, vector FROM chunks WHERE embed_hash IN ({marks})", part
-            ):
-                found[h] = np.frombuffer(blob, dtype=np.float32)
+            for table, dtype in (("sentences", np.float16), ("chunks", np.float32)):
+                for h, blob in self._db.execute(
+                    f"SELECT embed_hash, vector FROM {table} WHERE embed_hash IN ({marks})", part
+                ):
+                    found[h] = np.frombuffer(blob, dtype=dtype).astype(np.float32)
         return found
 
+    def sentence_vectors(self, document_id: str, start: int, end: int) -> dict[tuple[int, int], np.ndarray]:
+        """Return the stored vectors of a document's sentences within [start, end)."""
+        rows = self._db.execute(
+            "SELECT start, end, vector FROM sentences WHERE document_id = ? AND start >= ? AND start < ?"
+            " AND end <= ?", (document_id, start, end, end)).fetchall()
+        return {(a, b): np.frombuffer(blob, dtype=np.float16).astype(np.float32) for a, b, blob in rows}
+
     def put_document(
-        self, db: "_Serialized", doc: Document, content_hash: str, chunks: list[NewChunk],
-        generation: int, summary: list[tuple[int, int]],
+        self, db: "_Serialized", doc: Document, content_hash: str, chunks: list[NewSpan],
+        generation: int, summary: list[tuple[int, int]], sentences: Iterable[NewSpan] = (),
     ) -> tuple[list[int], list[int]]:
-        """Store or replace a document and its chunks; return (removed ids, new ids)."""
+        """Store or replace a document, its chunks and its sentences' vectors; return (removed
+        chunk ids, new chunk ids)."""
         removed = self.delete_document(db, doc.id)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
@@ -195,6 +213,10 @@ class Store:
                  np.asarray(chunk.vector, dtype=np.float32).tobytes()),
             )
             added.append(int(cursor.lastrowid))
+        db.executemany(
+            "INSERT OR REPLACE INTO sentences (document_id, start, end, embed_hash, vector) VALUES (?, ?, ?, ?, ?)",
+            [(doc.id, s.start, s.end, s.embed_hash, np.asarray(s.vector, dtype=np.float16).tobytes())
+             for s in sentences])
         return removed, added
 
     def delete_document(self, db: "_Serialized", document_id: str) -> list[int]:

@@ -46,6 +46,7 @@ def settings(tmp_path: Path) -> Settings:
         "VERBATIM_FEED_INTERVAL": "3600",
         "VERBATIM_ADMIN_IDS": "7",
         "VERBATIM_ALLOW_PRIVATE_HOSTS": "127.0.0.1",  # the tests' own web server
+        "VERBATIM_READER": "off",  # the reader reads real text; the hash model's tests don't need it
     })
 
 

@@ -12,6 +12,7 @@ from tests.conftest import HASH_MODEL, HASH_THRESHOLD, SAMPLES
 def run(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VERBATIM_MODEL", HASH_MODEL)
     monkeypatch.setenv("VERBATIM_THRESHOLD", str(HASH_THRESHOLD))
+    monkeypatch.setenv("VERBATIM_READER", "off")  # the hash model's tests need no reader
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)
 

@@ -53,6 +53,35 @@ def test_a_changed_document_replaces_its_chunks(library, tmp_path):
     assert all("25 kilograms" not in hit.quote.text for hit in answer.hits)
 
 
+def test_a_question_embeds_only_itself_and_a_changed_document_only_its_new_text(library, tmp_path):
+    before = embedded(library)
+    answer = library.search("How many kilograms of honey can a colony store?")
+    assert answer.found
+    assert embedded(library) == before + 1  # the sentences' vectors were stored at ingest
+    path = tmp_path / "docs" / "honeybees.txt"
+    text = path.read_text()
+    path.write_text(text.replace("25 kilograms", "40 kilograms"))
+    before = embedded(library)
+    report = library.ingest([str(path)], progress=False)
+    # The changed sentence and the chunks around it; every unchanged sentence is reused.
+    changed = [s for s in text.split(". ") if "25 kilograms" in s]
+    assert len(changed) == 1 and report.chunks_embedded <= 2
+    assert embedded(library) - before <= report.chunks_embedded + 1
+
+
+def test_an_index_without_stored_sentences_still_answers(library):
+    """Indexes built before sentence vectors were stored embed the sentences at question time."""
+    question = "When did Morse send his message to Baltimore?"
+    expected = library.search(question)
+    with library.store.transaction() as db:
+        db.execute("DELETE FROM sentences")
+    before = embedded(library)
+    again = library.search(question)
+    assert embedded(library) > before + 1
+    assert [(h.quote, h.sentence, round(h.score, 5)) for h in again.hits] == \
+           [(h.quote, h.sentence, round(h.score, 5)) for h in expected.hits]
+
+
 def test_remove_deletes_the_document_and_its_vectors(library):
     doc = next(d for d in library.documents() if "telegraph" in d.title)
     total = len(library.vectors())
@@ -60,6 +89,7 @@ def test_remove_deletes_the_document_and_its_vectors(library):
     assert removed.id == doc.id and removed.chunks == doc.chunks
     assert len(library.vectors()) == total - doc.chunks
     assert all(d.id != doc.id for d in library.documents())
+    assert library.store.query("SELECT COUNT(*) FROM sentences WHERE document_id = ?", (doc.id,)) == [(0,)]
     answer = library.search("When did Morse send his message to Baltimore?")
     assert all(hit.document.id != doc.id for hit in answer.hits)
     with pytest.raises(index.DocumentNotFound):

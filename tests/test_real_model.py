@@ -20,11 +20,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 async def real_bot(bot_api, settings, tmp_path):
     corpus = shared_path("corpus")
-    library = Library(tmp_path / "real-index")  # default model, default threshold
+    library = Library(tmp_path / "real-index", reader=True)  # as `serve` opens it by default
     report = library.ingest([str(corpus), str(SAMPLES)], progress=False)
     assert report.failed == 0
     settings = dataclasses.replace(settings, api_base_url=bot_api.base_url, model=library.model_name,
-                                   threshold=library.threshold)
+                                   threshold=library.threshold, reader=True)
     app = build_app(settings, library)
     async with app:
         await app.start()
@@ -122,7 +122,7 @@ def seed_library(path, others: int) -> tuple[Library, str]:
     import json
 
     seed = shared_path("corpus", "nato-washington-summit-china.txt")
-    library = Library(path)
+    library = Library(path, reader=True)
     seed_id = library.ingest([str(seed)], progress=False).documents[0]
     if others:
         lines = shared_path("eval", "news_summaries", "articles.jsonl").read_text().splitlines()
@@ -145,3 +145,16 @@ def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, ot
     for question in OFF_TOPIC:
         answer = library.search(question, 9)
         assert not answer.found, (question, [(h.score, h.sentence.text) for h in answer.hits])
+
+
+def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
+    from index.reader import load_reader
+
+    reader = load_reader()
+    question = "How many people attended the festival?"
+    sentences = ["The festival celebrated local music, food and people from the region.",
+                 "About 40,000 people attended the three-day festival, the organisers said.",
+                 "Rain is expected across the north of the country on Friday."]
+    scores = reader.score(question, sentences)
+    assert scores.argmax() == 1, scores
+    assert scores[2] < scores[0], scores  # unrelated text scores lowest

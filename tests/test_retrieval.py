@@ -2,10 +2,12 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index import SourceText
 from index.evaluation import Question, QuestionResult, Report, load_beir
-from index.fusion import candidates, fuse
+from index.fusion import candidates, fuse, top
 from index.lexical import LexicalIndex
 from tests.test_library import make_library
 
@@ -92,3 +94,10 @@ def test_metrics_match_hand_computed_values(tmp_path):
     documents, questions = load_beir(folder)
     assert [d.source for d in documents] == ["beir:d1", "beir:d2"] and documents[1].title == "d2"
     assert questions == [Question("first?", frozenset({"beir:d1"}))]
+
+
+@given(st.lists(st.integers(0, 5), max_size=60), st.integers(0, 70))
+def test_top_k_equals_a_full_stable_sort(values, k):
+    """Partitioning out the best k (work in proportion to k) gives what sorting everything gives."""
+    scores = np.array(values, dtype=np.float32)
+    assert top(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()

@@ -1,0 +1,92 @@
+"""A small cross-encoder "reader": how likely a sentence is to hold the answer to a question.
+
+The bi-encoder embeds question and sentence apart, so it scores "on the topic" as high as
+"answers it". A reader sees both at once. No cross-encoder ships offline, so this one is built
+here from the packaged all-MiniLM-L6-v2: its lower layers are used as they ship, and its upper
+layers plus a one-number head were fine-tuned by `benchmarks/train_reader.py` on the tuning
+data (XQuAD's even articles and ESTER's train file). Only the tuned layers are stored
+(`reader.safetensors` beside this file, fp16), so the file stays small.
+"""
+
+import functools
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .embedding import model_path, threads_for
+
+log = logging.getLogger(__name__)
+
+WEIGHTS = Path(__file__).with_name("reader.safetensors")
+BASE_MODEL = "all-MiniLM-L6-v2"
+MAX_TOKENS = 128  # question + sentence; longer sentences are cut (their start matters most)
+BATCH = 32
+
+
+class Reader:
+    """Scores (question, sentence) pairs; a higher score means likelier to answer."""
+
+    def __init__(self, weights: Path = WEIGHTS, base: str = BASE_MODEL) -> None:
+        import torch
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
+
+        folder = model_path(base)
+        self._torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.encoder = AutoModel.from_pretrained(str(folder))
+        self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+        if weights is not None:
+            tuned = {k: v.float() for k, v in load_file(str(weights)).items()}
+            head = {k.removeprefix("head."): tuned.pop(k) for k in list(tuned) if k.startswith("head.")}
+            self.head.load_state_dict(head)
+            missing = set(tuned) - set(self.encoder.state_dict())
+            if missing:
+                raise ValueError(f"{weights} does not fit {base}: {sorted(missing)[:3]}")
+            self.encoder.load_state_dict(tuned, strict=False)
+        self.encoder.eval()
+
+    def logits(self, question: str | Sequence[str], sentences: Sequence[str], train: bool = False):
+        """Raw scores as a torch tensor (with gradients when `train`)."""
+        questions = [question] * len(sentences) if isinstance(question, str) else list(question)
+        batch = self.tokenizer(questions, list(sentences), padding=True, truncation="only_second",
+                               max_length=MAX_TOKENS, return_tensors="pt")
+        hidden = self.encoder(**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1)  # mean pooling, as the model was trained
+        return self.head(pooled).squeeze(-1)
+
+    def score(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        """Return one score per sentence, as a probability-like number in (0, 1)."""
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        out = []
+        self._torch.set_num_threads(threads_for(len(sentences)))
+        with self._torch.inference_mode():
+            for start in range(0, len(sentences), BATCH):
+                logits = self.logits(question, sentences[start : start + BATCH])
+                out.append(self._torch.sigmoid(logits).numpy())
+        return np.concatenate(out).astype(np.float32)
+
+
+class CachedReader:
+    """Remember every (question, sentence) score: evaluation asks the same pairs of many indexes."""
+
+    def __init__(self, inner: Reader) -> None:
+        self.inner = inner
+        self._scores: dict[tuple[str, str], float] = {}
+
+    def score(self, question: str, sentences: Sequence[str]) -> np.ndarray:
+        todo = list(dict.fromkeys(s for s in sentences if (question, s) not in self._scores))
+        if todo:
+            self._scores.update(((question, s), float(x)) for s, x in zip(todo, self.inner.score(question, todo)))
+        return np.array([self._scores[question, s] for s in sentences], dtype=np.float32)
+
+
+@functools.cache
+def load_reader() -> Reader:
+    """Load the reader once per process."""
+    log.info("Loading the reader (%s + %s)", BASE_MODEL, WEIGHTS.name)
+    return Reader()
