@@ -1,6 +1,6 @@
 """Fit the "not found" confidence (index/confidence.json) on tuning data; report on held-out data.
 
-Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write]
+Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials]
 
 Tuning data: the XQuAD articles with an even index and ESTER's train file. The reader
 (index/reader.py) was trained on the same questions, so its scores on them would be too good:
@@ -38,6 +38,7 @@ from train_reader import fold_of  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / "benchmarks" / "results" / "embeddings.pkl"
+TRIALS = CACHE.with_name("trials.pkl")
 ANSWERED = 0.955  # answerable questions that must still be answered, at every size (target 0.95)
 # More match must never mean less confidence: the model may not learn the opposite from noise.
 MONOTONIC = {"cosine": 1, "sentence_cosine": 1, "coverage": 1, "sentence_coverage": 1, "missing": -1,
@@ -154,17 +155,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
     parser.add_argument("--write", action="store_true", help=f"store the fitted model in {MODEL_FILE.name}")
+    parser.add_argument("--from-trials", action="store_true",
+                        help="refit from the trials the last run saved, without asking the questions again")
     args = parser.parse_args()
     embedder = CachedEmbedder(load_embedder())
     if CACHE.exists():
         embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
     shipped = CachedReader(Reader(WEIGHTS))
     folds = tuple(CachedReader(Reader(Path(str(FOLD_READER).format(f)))) for f in (0, 1))
-    results = {name: trials(name, *data, embedder, folds if name in TUNING else shipped)
-               for name, data in datasets(args.shared).items()}
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_bytes(pickle.dumps(embedder._vectors))
-    (CACHE.parent / "trials.pkl").write_bytes(pickle.dumps(results))  # for a closer look
+    if args.from_trials:
+        results = pickle.loads(TRIALS.read_bytes())
+    else:
+        results = {name: trials(name, *data, embedder, folds if name in TUNING else shipped)
+                   for name, data in datasets(args.shared).items()}
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        CACHE.write_bytes(pickle.dumps(embedder._vectors))
+        TRIALS.write_bytes(pickle.dumps(results))  # for a closer look, or a refit (--from-trials)
 
     tune = [results[name] for name in TUNING]
     X, y, w = features([r for reports in tune for r in reports])
@@ -175,7 +181,14 @@ def main() -> None:
     chooser = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(S, z)
     print("sentence features:", dict(zip(sentences.FEATURES, np.round(chooser.coef_[0], 3))),
           f"({len(z) // 2} pairs)")
-    model = Model(export(fitted), float(fitted._baseline_prediction.ravel()[0]), 0.5, tuple(chooser.coef_[0]))
+    # Without the reader (switched off, or hits below the top five) the other features must do
+    # its work: weights fitted on the same pairs without it.
+    read = sentences.FEATURES.index("reader")
+    unread = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(np.delete(S, read, axis=1), z)
+    unread_weights = tuple(np.insert(unread.coef_[0], read, 0.0))
+    print("sentence features, unread:", dict(zip(sentences.FEATURES, np.round(unread_weights, 3))))
+    model = Model(export(fitted), float(fitted._baseline_prediction.ravel()[0]), 0.5, tuple(chooser.coef_[0]),
+                  unread_weights)
     ours = np.array([model.confidence(Signals(*row)) for row in X])
     assert np.allclose(ours, fitted.predict_proba(X)[:, 1], atol=1e-6), "exported trees disagree"
     for reports in results.values():  # rescore every trial with the fitted model

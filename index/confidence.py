@@ -44,12 +44,14 @@ Node = tuple[int, float, int, int, float, bool]
 class Model:
     """Boosted trees over the signals (monotonic: more match never lowers the confidence);
     `threshold` is the default "not found" cut; `sentence_weights` score each sentence's features
-    (index/sentences.py) to pick the answer."""
+    (index/sentences.py) to pick the answer; `unread_weights` do it for sentences the reader did
+    not read (reader off, or a hit below the top five)."""
 
     trees: tuple[tuple[Node, ...], ...]
     baseline: float
     threshold: float
     sentence_weights: tuple[float, ...]
+    unread_weights: tuple[float, ...]
 
     def confidence(self, signals: Signals) -> float:
         """Return the probability-like confidence in [0, 1] that the hit answers."""
@@ -73,12 +75,14 @@ class Model:
         trees = tuple(tuple((int(f), float(c), int(l), int(r), float(v), bool(m)) for f, c, l, r, v, m in tree)
                       for tree in data["trees"])
         return cls(trees, float(data["baseline"]), float(data["threshold"]),
-                   tuple(float(w) for w in data["sentence_weights"]))
+                   tuple(float(w) for w in data["sentence_weights"]),
+                   tuple(float(w) for w in data["unread_weights"]))
 
     def save(self, path: Path = MODEL_FILE, **about) -> None:
         """Write the model with a note of how it was fitted."""
         data = {**about, "signals": list(NAMES), "threshold": round(self.threshold, 4),
                 "sentence_features": list(sentences.FEATURES),
                 "sentence_weights": [round(w, 6) for w in self.sentence_weights],
+                "unread_weights": [round(w, 6) for w in self.unread_weights],
                 "baseline": self.baseline, "trees": [[[*node[:5], int(node[5])] for node in tree] for tree in self.trees]}
         path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")

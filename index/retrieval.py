@@ -101,7 +101,8 @@ def _pick_answers(
         readings = [next(read) for _ in spans] if reader and position < depth else None
         rows = answer_sentences.features(question, weights, [s.text for s in spans], words, sentence_cosines,
                                          readings)
-        best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], MODEL.sentence_weights))
+        chooser = MODEL.sentence_weights if readings else MODEL.unread_weights
+        best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
         answer_key = (chunk.document.id, spans[best].start, spans[best].end)
         if answer_key in seen:
             continue

@@ -16,7 +16,7 @@ def test_trees_are_evaluated_as_written():
             (-1, 0.0, 0, 0, 2.0, False))
     read = ((NAMES.index("reader"), 0.5, 1, 2, 0.0, False), (-1, 0.0, 0, 0, -0.5, False),
             (-1, 0.0, 0, 0, 0.5, False))
-    model = Model((tree, read, ((-1, 0.0, 0, 0, 0.25, False),)), 0.5, 0.5, ())
+    model = Model((tree, read, ((-1, 0.0, 0, 0, 0.25, False),)), 0.5, 0.5, (), ())
     low = Signals(0.9, 0.9, 0.3, 0.3, 0.0, 0.0, reader=0.2)
     high = dataclasses.replace(low, coverage=0.41)
     unread = dataclasses.replace(low, reader=math.nan)
