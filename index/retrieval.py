@@ -27,8 +27,9 @@ RERANK_WEIGHT = 0.5
 # benchmarks/reader_weight.py, the reader did not lift Recall@1; it picks the sentence instead.
 READER_WEIGHT = 0.0
 SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
-# Chunks whose sentences are embedded to pick the answer and rerank; deeper hits (later pages)
-# pick their sentence by shared terms alone. Embedding sentences is most of a query's cost.
+# Chunks whose sentences are compared with the question (vectors stored at ingest) and read by
+# the reader, to pick the answer and rerank; deeper hits (later pages) pick their sentence by
+# shared terms alone. With the reader on, reading is most of a question's cost.
 RERANK_DEPTH = 5
 
 
