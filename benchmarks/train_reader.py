@@ -105,7 +105,7 @@ def train(groups, epochs: int, seed: int = 0) -> Reader:
         for start in range(0, len(groups), GROUPS_PER_STEP):
             batch = groups[start : start + GROUPS_PER_STEP]
             questions = [q for q, sentences, _ in batch for _ in sentences]
-            logits = reader.logits(questions, [s for _, sentences, _ in batch for s in sentences], train=True)
+            logits = reader.logits(questions, [s for _, sentences, _ in batch for s in sentences])
             labels = torch.tensor([y for *_, ys in batch for y in ys])
             loss, at = BCE_SHARE * bce(logits, labels), 0
             for _, sentences, ys in batch:

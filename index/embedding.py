@@ -67,6 +67,15 @@ def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
     return SentenceTransformerEmbedder(name, model_path(name))
 
 
+def offline_quietly() -> None:
+    """Before loading packaged weights: never reach for the hub, and no "Loading weights" bar
+    on every start."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+
+
 def model_path(name: str) -> Path:
     """Where a packaged model (or a local folder) lives."""
     if name in _PACKAGED:
@@ -105,13 +114,9 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
 
     def __init__(self, name: str, path: Path, batch_size: int = 32) -> None:
-        # A packaged model never needs the hub; make sure nothing tries to reach it.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        offline_quietly()
         import torch
         from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every start
 
         self._torch = torch
         self.name = name

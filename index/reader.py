@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import model_path, threads_for
+from .embedding import model_path, offline_quietly, threads_for
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ class Reader:
     """Scores (question, sentence) pairs; a higher score means likelier to answer."""
 
     def __init__(self, weights: Path = WEIGHTS, base: str = BASE_MODEL) -> None:
+        offline_quietly()
         import torch
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
@@ -48,8 +49,8 @@ class Reader:
             self.encoder.load_state_dict(tuned, strict=False)
         self.encoder.eval()
 
-    def logits(self, question: str | Sequence[str], sentences: Sequence[str], train: bool = False):
-        """Raw scores as a torch tensor (with gradients when `train`)."""
+    def logits(self, question: str | Sequence[str], sentences: Sequence[str]):
+        """Raw scores as a torch tensor (with gradients, unless called in inference mode)."""
         questions = [question] * len(sentences) if isinstance(question, str) else list(question)
         batch = self.tokenizer(questions, list(sentences), padding=True, truncation="only_second",
                                max_length=MAX_TOKENS, return_tensors="pt")
