@@ -13,6 +13,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
 	$(BIN)/pip install --quiet -e ".[test,bench]"
+	# Export the packaged model to onnxruntime int8 once (offline, ~10 s; ~/.cache/verbatim).
+	$(BIN)/verbatim prepare
 	touch $@
 
 run: install

@@ -1,6 +1,6 @@
 """Ingest throughput, ask latency, retrieval quality and the "not found" threshold on XQuAD.
 
-Usage: python benchmarks/xquad.py [--file ../shared/eval/xquad_en/xquad.en.json]
+Usage: python benchmarks/xquad.py [--file ../shared/eval/xquad_en/xquad.en.json] [--runtime onnx]
 
 Each paragraph becomes a document. The threshold is chosen on the articles with an even index
 (tuning half) and reported on the odd ones (report half), so it is not fitted to what it reports.
@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from index import DEFAULT_MODEL, DEFAULT_THRESHOLD, Library
+from index import DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES, Library
 from index.evaluation import choose_threshold, load_squad, not_found_rates, run
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared/eval/xquad_en/xquad.en.json"
@@ -23,10 +23,11 @@ def main() -> None:
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--chunk-tokens", type=int, default=128)
+    parser.add_argument("--runtime", default="onnx", choices=RUNTIMES)
     args = parser.parse_args()
     documents, questions = load_squad(args.file)
     with tempfile.TemporaryDirectory() as directory:
-        library = Library(directory, model=args.model, chunk_tokens=args.chunk_tokens)
+        library = Library(directory, model=args.model, chunk_tokens=args.chunk_tokens, runtime=args.runtime)
         started = time.perf_counter()
         library.embedder  # model load, timed apart from ingest
         loaded = time.perf_counter()

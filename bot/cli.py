@@ -1,4 +1,4 @@
-"""The `verbatim` command: ingest, list, remove, ask, show, chat and serve."""
+"""The `verbatim` command: ingest, list, remove, ask, show, chat, serve and prepare."""
 
 import asyncio
 import datetime
@@ -217,8 +217,20 @@ def serve(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
     asyncio.run(check_bot_api(obj.settings))
     library = obj.library(index_dir, create=True)
-    library.embedder, library.vectors(), library.lexical()  # load all before the first question
+    library.embedder, library.vectors(), library.lexical(), library.reader  # all before the first question
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
+
+
+@cli.command()
+@click.pass_obj
+def prepare(obj: Context) -> None:
+    """Get the model ready to run offline (on onnx: export it once, ~10 s, to ~/.cache/verbatim)."""
+    from index import load_embedder
+
+    s = obj.settings
+    embedder = load_embedder(s.model, s.runtime)
+    embedder.embed(["Ready."])
+    click.echo(f"{s.model} is ready ({getattr(embedder, 'runtime', 'registered')}).")
 
 
 @cli.command()

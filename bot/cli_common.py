@@ -27,4 +27,5 @@ class Context:
         s = self.settings
         return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
                        chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused",
-                       fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader)
+                       fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader,
+                       runtime=s.runtime)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, DEFAULT_THRESHOLD
+from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES
 
 
 class SettingsError(ValueError):
@@ -33,6 +33,7 @@ class Settings:
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     rerank: bool = True
     reader: bool = True
+    runtime: str = "onnx"
     quotes_per_message: int = 3
     max_results: int = 9
     max_question_chars: int = 1000
@@ -61,6 +62,7 @@ class Settings:
             chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
             rerank=_flag(get("VERBATIM_RERANK"), "VERBATIM_RERANK", defaults.rerank),
             reader=_flag(get("VERBATIM_READER"), "VERBATIM_READER", defaults.reader),
+            runtime=_choice(get("VERBATIM_RUNTIME"), "VERBATIM_RUNTIME", RUNTIMES) or defaults.runtime,
             quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
@@ -100,6 +102,12 @@ def _flag(raw: str | None, name: str, default: bool) -> bool:
     if raw.lower() in {"0", "off", "false", "no"}:
         return False
     raise SettingsError(f"{name} must be on or off, not {raw!r}")
+
+
+def _choice(raw: str | None, name: str, choices: tuple[str, ...]) -> str | None:
+    if raw is not None and raw.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw.lower() if raw else None
 
 
 def _suffixes(raw: str | None) -> frozenset[str]:

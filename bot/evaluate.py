@@ -80,7 +80,7 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
     settings = obj.settings
     with tempfile.TemporaryDirectory() as scratch:
         library = Library(keep or scratch, model=settings.model, threshold=settings.threshold,
-                          chunk_tokens=settings.chunk_tokens, reader=settings.reader)
+                          chunk_tokens=settings.chunk_tokens, reader=settings.reader, runtime=settings.runtime)
         ingest = library.add(documents, progress=not as_json, summaries=False)
         results = {}
         for method in METHODS:
@@ -92,7 +92,7 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
     progress = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     by_size = [{"size": r.size or "all", **r.figures(settings.threshold)}
                for r in calibrate(documents, questions, settings.model, sizes, progress,
-                                         reader=settings.reader)] if sizes else []
+                                  reader=settings.reader, runtime=settings.runtime)] if sizes else []
     out = {"documents": len(documents), "questions": len(questions),
            "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results,
            "by_size": by_size}

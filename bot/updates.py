@@ -20,6 +20,7 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger(__name__)
 
 TYPING_EVERY = 4.0  # seconds; Telegram shows "typing…" for about 5 s after each action
+TYPING_GRACE = 1.0  # seconds a "typing" call under way may still take once the answer is ready
 
 
 class PerChatOrder(BaseUpdateProcessor):
@@ -63,17 +64,22 @@ class PerChatOrder(BaseUpdateProcessor):
 
 @contextlib.asynccontextmanager
 async def typing(bot: Bot, chat_id: int) -> AsyncIterator[None]:
-    """Show "typing…" in a chat for as long as the block runs, however long that is."""
+    """Show "typing…" in a chat for as long as the block runs, however long that is. A call
+    under way when the block ends is given a moment to finish rather than cut off mid-request
+    (so "typing…" does not arrive after the answer), but a stalled one never holds it up."""
+    done = asyncio.Event()
+
     async def keep() -> None:
-        while True:
+        while not done.is_set():
             with contextlib.suppress(TelegramError):  # a lost "typing" is not worth an error
                 await bot.send_chat_action(chat_id, ChatAction.TYPING)
-            await asyncio.sleep(TYPING_EVERY)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_EVERY)
 
     task = asyncio.create_task(keep())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        done.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(task, TYPING_GRACE)

@@ -1,7 +1,7 @@
 """Verbatim's index: documents in, verbatim hits out. `bot/` uses only what is exported here."""
 
 from .documents import SUFFIXES, is_url, parse, parse_file
-from .embedding import DEFAULT_MODEL, register
+from .embedding import DEFAULT_MODEL, RUNTIMES, load_embedder, register
 from .errors import (
     DocumentNotFound,
     IndexNotFound,
@@ -26,5 +26,5 @@ __all__ = [
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
-    "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher",
+    "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
 ]

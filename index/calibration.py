@@ -132,9 +132,9 @@ def _ask(library: Library, questions: Iterable[Question], size: int, answerable:
 def calibrate(
     documents: Sequence[SourceText], questions: Sequence[Question], model: str,
     sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
-    reader: bool = False,
+    reader: bool = False, runtime: str = "onnx",
 ) -> list[SizeReport]:
     """`by_size` with the named model (and the reader, when asked), each passage embedded once
     for all the indexes."""
-    return by_size(documents, questions, CachedEmbedder(load_embedder(model)), sizes, progress=progress,
+    return by_size(documents, questions, CachedEmbedder(load_embedder(model, runtime)), sizes, progress=progress,
                    reader=CachedReader(load_reader()) if reader else None)

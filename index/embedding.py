@@ -15,6 +15,8 @@ from .errors import ModelUnavailable
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+# onnxruntime (index/onnx_models.py) with fp32 or int8 weights, or sentence-transformers fp32.
+RUNTIMES = ("onnx", "onnx-int8", "torch")
 TOKENIZE_SLICE = 2048  # texts per tokenizer call when counting tokens
 # A question (a few texts) is embedded on one core: spreading a tiny matrix over several costs
 # more in hand-offs than it gains, and on a busy machine it waits for every core (measured:
@@ -60,10 +62,18 @@ def register(name: str, factory: Callable[[], Embedder]) -> None:
 
 
 @functools.cache
-def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """Load a model once per process: a registered name, a packaged model, or a local folder."""
+def load_embedder(name: str = DEFAULT_MODEL, runtime: str = "onnx") -> Embedder:
+    """Load a model once per process: a registered name, a packaged model, or a local folder.
+    Packaged models run on `runtime`; a local folder runs on sentence-transformers, which knows
+    its pooling."""
     if name in _registry:
         return _registry[name]()
+    if runtime not in RUNTIMES:
+        raise ModelUnavailable(f"Runtime {runtime!r} is not one of {', '.join(RUNTIMES)}.")
+    if runtime.startswith("onnx") and name in _PACKAGED:
+        from .onnx_models import OnnxEmbedder
+
+        return OnnxEmbedder(name, int8=runtime == "onnx-int8")
     return SentenceTransformerEmbedder(name, model_path(name))
 
 
@@ -112,6 +122,8 @@ class CachedEmbedder:
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU."""
+
+    runtime = "torch"
 
     def __init__(self, name: str, path: Path, batch_size: int = 32) -> None:
         offline_quietly()

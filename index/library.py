@@ -18,6 +18,7 @@ from .reader import Reader, load_reader
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
 from .lexical import LexicalIndex
+from .locking import SharedLock
 from .store import NewSpan, Store
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 from .vectors import VectorIndex
@@ -43,11 +44,13 @@ class Library:
         embedder: Embedder | None = None,
         fetcher: Fetcher | None = None,
         reader: "bool | Reader" = False,
+        runtime: str = "onnx",
     ) -> None:
         """Open (or create) the index in `directory`; `embedder` replaces loading `model`
         (evaluation shares one cached embedder across many indexes); `fetcher` says how URLs
         are downloaded (which private hosts are allowed, size and time limits); `reader`
-        (True: the packaged one, loaded on first search) scores the top sentences."""
+        (True: the packaged one, loaded on first search) scores the top sentences; `runtime`
+        runs the packaged model on onnxruntime ("onnx", "onnx-int8") or on torch ("torch")."""
         self.directory = Path(directory).expanduser()
         if not (self.directory / DB_NAME).exists() and not create:
             raise IndexNotFound(
@@ -55,15 +58,18 @@ class Library:
             )
         self.directory.mkdir(parents=True, exist_ok=True)
         self.model_name = model
+        self.runtime = runtime
         self.threshold = threshold
         self.chunk_tokens = chunk_tokens
         self.store = Store(self.directory / DB_NAME)
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # loading and writing, one thread at a time
+        self._searching = SharedLock()  # questions side by side; in-place index changes alone
         self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._generation = -1
         self._lexical: LexicalIndex | None = None
         self._lexical_generation = -1
+        self._lexical_building: int | None = None  # the generation an ingest is building BM25 for
         self.method = method
         self.fetcher = fetcher or Fetcher()
         self._reader = reader
@@ -82,7 +88,7 @@ class Library:
     def embedder(self) -> Embedder:
         """Load the model on first use, once per process."""
         if self._embedder is None:
-            embedder = load_embedder(self.model_name)
+            embedder = load_embedder(self.model_name, self.runtime)
             dim = self.store.meta("dim")
             if dim is not None and int(dim) != embedder.dim:
                 raise ModelMismatch(
@@ -157,14 +163,19 @@ class Library:
         return doc
 
     def search(self, question: str, k: int = 5) -> Answer:
-        """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop."""
+        """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop.
+        Several threads may search at once."""
         with self._lock:
-            return search(question, k, self.threshold, method=self.method, **self._parts())
+            parts = self._parts()
+        with self._searching.reading():
+            return search(question, k, self.threshold, method=self.method, **parts)
 
     def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
         with self._lock:
-            return rank(question, k, method=method or self.method, **self._parts())
+            parts = self._parts()
+        with self._searching.reading():
+            return rank(question, k, method=method or self.method, **parts)
 
     def _parts(self) -> dict:
         vectors = self.vectors()  # first: it notices changes by other processes
@@ -179,20 +190,45 @@ class Library:
         return self._reader or None
 
     def lexical(self) -> LexicalIndex:
-        """Return the BM25 index, rebuilt from the store when the index changed since it was built."""
+        """Return the BM25 index, loaded (or rebuilt) when the index changed since. While an
+        ingest in this process rebuilds it, questions use the previous one (their new documents
+        are still found by meaning) rather than wait."""
         with self._lock:
             generation = self.store.generation()
-            if self._lexical is None or self._lexical_generation != generation:
-                path = self.directory / f"bm25-{generation}"
-                try:
-                    self._lexical = LexicalIndex.load(path)
-                except (OSError, ValueError):
-                    ids, texts = self.store.chunk_texts()
-                    self._lexical = LexicalIndex.build(ids, texts)
-                    self._lexical.save(path)
-                    _remove_stale(self.directory, "bm25-*", keep=path)
-                self._lexical_generation = generation
+            if self._lexical is not None and generation in (self._lexical_generation, self._lexical_building):
+                return self._lexical
+            self._lexical = self._lexical_for(generation)
+            self._lexical_generation = generation
             return self._lexical
+
+    def _lexical_for(self, generation: int) -> LexicalIndex:
+        """BM25 for a generation: as saved by whichever process wrote it, else built and saved."""
+        path = self.directory / f"bm25-{generation}"
+        try:
+            return LexicalIndex.load(path)
+        except (OSError, ValueError):
+            ids, texts = self.store.chunk_texts()
+            lexical = LexicalIndex.build(ids, texts)
+            lexical.save(path)
+            _remove_stale(self.directory, "bm25-*", keep=path)
+            return lexical
+
+    def _refresh_lexical(self) -> None:
+        """After a change: build and save BM25 now, outside the lock, so that no question pays
+        for it, here or in another process (which loads the saved one)."""
+        with self._lock:
+            generation = self.store.generation()
+            if generation == self._lexical_generation:
+                return
+            self._lexical_building = generation
+        try:
+            lexical = self._lexical_for(generation)
+        finally:
+            with self._lock:
+                self._lexical_building = None
+        with self._lock:
+            if self.store.generation() == generation:
+                self._lexical, self._lexical_generation = lexical, generation
 
     def vectors(self) -> VectorIndex:
         """Return the vector index, reloaded if any process changed the index since."""
@@ -269,6 +305,8 @@ class Library:
             counts["chunks_embedded"] += self._commit(batch, summaries)
         with self._lock:
             self._save_vectors()
+        if counts["added"] or counts["updated"]:
+            self._refresh_lexical()
         return IngestReport(**counts, documents=tuple(ids))
 
     def remove(self, ref: str) -> DocumentInfo:
@@ -281,9 +319,11 @@ class Library:
             with self.store.transaction() as db:
                 removed = self.store.delete_document(db, doc.id)
                 self._bump(db)
-            vectors.remove(np.asarray(removed, dtype=np.int64))
+            with self._searching.writing():
+                vectors.remove(np.asarray(removed, dtype=np.int64))
             self._save_vectors()
-            return info
+        self._refresh_lexical()
+        return info
 
     def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
         """Embed what is not embedded yet (no lock held), then store the batch in one transaction."""
@@ -305,10 +345,11 @@ class Library:
                 removed, added = self.store.put_document(db, p.doc, p.fingerprint, new, generation, p.summary,
                                                          sentences)
                 changes.append((removed, added, new))
-        for removed, added, new in changes:
-            vectors.remove(np.asarray(removed, dtype=np.int64))
-            if new:
-                vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
+        with self._searching.writing():
+            for removed, added, new in changes:
+                vectors.remove(np.asarray(removed, dtype=np.int64))
+                if new:
+                    vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
 
     def _bump(self, db) -> int:
         """Advance the generation inside a write; rebuild later if another process wrote too."""

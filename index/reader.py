@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import model_path, offline_quietly, threads_for
+from .embedding import model_path, offline_quietly
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ class Reader:
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         out = []
-        self._torch.set_num_threads(threads_for(len(sentences)))
+        # A question's reading stays on one core: questions run side by side, one per core,
+        # and spreading one over every core makes it wait for each of them on a busy machine.
+        self._torch.set_num_threads(1)
         with self._torch.inference_mode():
             for start in range(0, len(sentences), BATCH):
                 logits = self.logits(question, sentences[start : start + BATCH])

@@ -39,11 +39,18 @@ class VectorIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
     def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
-        """Return the cosine of the stored vectors with these ids to `vector`."""
+        """Return the cosine of the stored vectors with these ids to `vector` (-1 for an id it
+        does not hold: BM25 may still list a chunk removed a moment ago)."""
         if not ids:
             return np.zeros(0, dtype=np.float32)
-        rows = np.stack([self._index.reconstruct(int(i)) for i in ids])
-        return rows @ _rows(vector.reshape(-1))
+        rows = np.stack([self._row(int(i)) for i in ids])
+        return np.where(np.isnan(rows[:, 0]), -1.0, rows @ _rows(vector.reshape(-1))).astype(np.float32)
+
+    def _row(self, chunk_id: int) -> np.ndarray:
+        try:
+            return self._index.reconstruct(chunk_id)
+        except RuntimeError:
+            return np.full(self.dim, np.nan, dtype=np.float32)
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half of one."""

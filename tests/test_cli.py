@@ -80,11 +80,15 @@ def test_bad_settings_are_reported_by_name(run, monkeypatch, tmp_path):
     monkeypatch.setenv("VERBATIM_THRESHOLD", "high")
     code, _, err = run("documents", "--index", str(tmp_path))
     assert code == 1 and "VERBATIM_THRESHOLD" in err
+    monkeypatch.setenv("VERBATIM_THRESHOLD", "0.3")
+    monkeypatch.setenv("VERBATIM_RUNTIME", "gpu")
+    code, _, err = run("documents", "--index", str(tmp_path))
+    assert code == 1 and "VERBATIM_RUNTIME must be one of onnx, onnx-int8, torch" in err
 
 
 def test_help_explains_every_command(run):
     code, out, _ = run("--help")
-    for command in ("ingest", "documents", "remove", "ask", "show", "chat", "serve"):
+    for command in ("ingest", "documents", "remove", "ask", "show", "chat", "serve", "prepare"):
         assert command in out
     code, out, _ = run("ask", "--help")
     assert "--batch" in out and "--json" in out and "--index" in out

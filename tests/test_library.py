@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import index
@@ -136,6 +137,30 @@ def test_another_process_sees_new_documents_without_reopening(library, settings)
     assert answer.found and answer.hits[0].document.title == "Otters"
 
 
+def test_the_ingesting_process_builds_bm25_so_a_serving_one_only_loads_it(library, settings, monkeypatch):
+    serving = make_library(settings.index_dir, create=False)
+    assert serving.search("How much honey do bees store?").found
+    library.add([SourceText("notes://otters", "Otters", "Otters hold hands while they sleep.")])
+    library.remove("notes://otters")
+    library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
+
+    def rebuild(*_):
+        raise AssertionError("the serving process rebuilt BM25 on a question's path")
+
+    monkeypatch.setattr(index.library.LexicalIndex, "build", rebuild)
+    answer = serving.search("Where do field voles dig burrows?")
+    assert answer.found and answer.hits[0].document.title == "Voles"
+    assert [p.name for p in settings.index_dir.glob("bm25-*")] == [f"bm25-{library.generation}"]
+
+
+def test_bm25_listing_a_chunk_just_removed_does_not_break_a_question():
+    from index.vectors import VectorIndex
+
+    vectors = VectorIndex(3)
+    vectors.add(np.array([4, 8]), np.eye(3, dtype=np.float32)[:2])
+    assert vectors.cosines([4, 6, 8], np.array([1.0, 0.0, 0.0])).tolist() == [1.0, -1.0, 0.0]
+
+
 CRASHING_INGEST = """
 import sys, time
 sys.path.insert(0, {root!r})
@@ -210,3 +235,36 @@ def test_threads_can_ingest_write_and_read_at_once(tmp_path):
     worker.join()
     assert not errors
     assert len(library.documents()) == 100 and len(library.vectors()) == sum(d.chunks for d in library.documents())
+
+
+def test_two_questions_are_answered_side_by_side_not_one_after_the_other(library, settings):
+    """Each question's embedding waits until the other one is embedding too: were searches
+    serialised, the first would wait for ever (here, until the barrier gives up)."""
+    import threading
+
+    from tests.fakes.embedder import HashEmbedder
+
+    both = threading.Barrier(2, timeout=20)
+
+    class TogetherEmbedder(HashEmbedder):
+        def embed(self, texts):
+            if len(texts) == 1 and texts[0].endswith("together?"):
+                both.wait()
+            return super().embed(texts)
+
+    shared = Library(settings.index_dir, model=HASH_MODEL, threshold=HASH_THRESHOLD, embedder=TogetherEmbedder())
+    answers, errors = [], []
+
+    def ask(question):
+        try:
+            answers.append(shared.search(question))
+        except Exception as error:  # noqa: BLE001 - surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in
+               ("How much honey do bees store together?", "Who built the telegraph together?")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(answers) == 2 and all(a.hits for a in answers)
