@@ -1,7 +1,6 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
 import logging
-import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from .fetching import Fetcher
 from .reader import Reader, load_reader
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
+from .generations import SavedBM25, remove_stale
 from .lexical import LexicalIndex
 from .locking import SharedLock
 from .store import NewSpan, Store
@@ -67,9 +67,7 @@ class Library:
         self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._generation = -1
-        self._lexical: LexicalIndex | None = None
-        self._lexical_generation = -1
-        self._lexical_building: int | None = None  # the generation an ingest is building BM25 for
+        self._bm25 = SavedBM25(self.directory, self.store)
         self.method = method
         self.fetcher = fetcher or Fetcher()
         self._reader = reader
@@ -190,45 +188,8 @@ class Library:
         return self._reader or None
 
     def lexical(self) -> LexicalIndex:
-        """Return the BM25 index, loaded (or rebuilt) when the index changed since. While an
-        ingest in this process rebuilds it, questions use the previous one (their new documents
-        are still found by meaning) rather than wait."""
-        with self._lock:
-            generation = self.store.generation()
-            if self._lexical is not None and generation in (self._lexical_generation, self._lexical_building):
-                return self._lexical
-            self._lexical = self._lexical_for(generation)
-            self._lexical_generation = generation
-            return self._lexical
-
-    def _lexical_for(self, generation: int) -> LexicalIndex:
-        """BM25 for a generation: as saved by whichever process wrote it, else built and saved."""
-        path = self.directory / f"bm25-{generation}"
-        try:
-            return LexicalIndex.load(path)
-        except (OSError, ValueError):
-            ids, texts = self.store.chunk_texts()
-            lexical = LexicalIndex.build(ids, texts)
-            lexical.save(path)
-            _remove_stale(self.directory, "bm25-*", keep=path)
-            return lexical
-
-    def _refresh_lexical(self) -> None:
-        """After a change: build and save BM25 now, outside the lock, so that no question pays
-        for it, here or in another process (which loads the saved one)."""
-        with self._lock:
-            generation = self.store.generation()
-            if generation == self._lexical_generation:
-                return
-            self._lexical_building = generation
-        try:
-            lexical = self._lexical_for(generation)
-        finally:
-            with self._lock:
-                self._lexical_building = None
-        with self._lock:
-            if self.store.generation() == generation:
-                self._lexical, self._lexical_generation = lexical, generation
+        """Return the BM25 index for the index as it is now (index/generations.py)."""
+        return self._bm25.current()
 
     def vectors(self) -> VectorIndex:
         """Return the vector index, reloaded if any process changed the index since."""
@@ -306,7 +267,7 @@ class Library:
         with self._lock:
             self._save_vectors()
         if counts["added"] or counts["updated"]:
-            self._refresh_lexical()
+            self._bm25.refresh()
         return IngestReport(**counts, documents=tuple(ids))
 
     def remove(self, ref: str) -> DocumentInfo:
@@ -322,7 +283,7 @@ class Library:
             with self._searching.writing():
                 vectors.remove(np.asarray(removed, dtype=np.int64))
             self._save_vectors()
-        self._refresh_lexical()
+        self._bm25.refresh()
         return info
 
     def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
@@ -370,7 +331,7 @@ class Library:
         path = self._vector_path(self._generation)
         if not path.exists():
             self._vectors.save(path)
-        _remove_stale(self.directory, "vectors-*.faiss", keep=path)
+        remove_stale(self.directory, "vectors-*.faiss", keep=path)
 
     def close(self) -> None:
         """Release the database connection."""
@@ -381,13 +342,3 @@ def _normalised(vector: np.ndarray) -> np.ndarray:
     norm = np.linalg.norm(vector)
     return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
 
-
-def _remove_stale(directory: Path, pattern: str, keep: Path) -> None:
-    """Delete the files or folders of older generations; readers hold theirs in memory."""
-    for old in directory.glob(pattern):
-        if old == keep:
-            continue
-        if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
