@@ -1,8 +1,9 @@
 """The index as one object: ingest documents, remove them, list them and search them."""
 
+import contextlib
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -163,22 +164,24 @@ class Library:
     def search(self, question: str, k: int = 5) -> Answer:
         """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop.
         Several threads may search at once."""
-        with self._lock:
-            parts = self._parts()
-        with self._searching.reading():
+        with self._parts() as parts:
             return search(question, k, self.threshold, method=self.method, **parts)
 
     def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
-        with self._lock:
-            parts = self._parts()
-        with self._searching.reading():
+        with self._parts() as parts:
             return rank(question, k, method=method or self.method, **parts)
 
-    def _parts(self) -> dict:
-        vectors = self.vectors()  # first: it notices changes by other processes
-        return {"embedder": self.embedder, "vectors": vectors, "lexical": self.lexical(),
-                "store": self.store, "reader": self.reader}
+    @contextlib.contextmanager
+    def _parts(self) -> Iterator[dict]:
+        """What a search reads, loaded under the library's lock, then held only as a reader, so
+        that questions run side by side."""
+        with self._lock:
+            vectors = self.vectors()  # first: it notices changes by other processes
+            parts = {"embedder": self.embedder, "vectors": vectors, "lexical": self.lexical(),
+                     "store": self.store, "reader": self.reader}
+        with self._searching.reading():
+            yield parts
 
     @property
     def reader(self) -> Reader | None:

@@ -42,7 +42,11 @@ def cache_dir() -> Path:
 
 
 def _fingerprint(weights: Path) -> str:
-    return hashlib.sha256(RECIPE.encode() + hashlib.sha256(weights.read_bytes()).digest()).hexdigest()[:16]
+    """Names the weights by path, size and time, not by their contents: hashing 90 MB on every
+    start would cost more than the rest of loading. Reinstalled or other weights, another name."""
+    stat = weights.stat()
+    key = f"{RECIPE}|{weights.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def embedder_file(name: str, int8: bool) -> Path:
