@@ -25,9 +25,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index import DEFAULT_MODEL, Library, SourceText, load_embedder  # noqa: E402
+from index import indexing  # noqa: E402
 from index.chunking import split_sentences  # noqa: E402
+from index.indexing import prepare  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared/eval/scifact"
+XQUAD = SCIFACT.parent / "xquad_en/xquad.en.json"
 REAL_DOCUMENTS = 500
 SENTENCES_PER_DOCUMENT = 12
 
@@ -135,6 +138,30 @@ def main() -> None:
           f"(found it: {answer.found and 'one-more-document' in answer.hits[0].document.source})")
     subprocess.run([sys.executable, "-m", "bot", "remove", str(new), "--index", str(args.index)],
                    check=True, capture_output=True)
+    paragraphs = json.loads(XQUAD.read_text())["data"][0]["paragraphs"][:3]
+    in_process(library, "\n\n".join(p["context"] for p in paragraphs))
+
+
+def in_process(library: Library, text: str) -> None:
+    """One more document (three XQuAD paragraphs: text the index has never embedded) ingested by
+    the serving process itself: the whole `add`, against embedding its chunks and sentences alone
+    (the part that grows with the document)."""
+    document = SourceText("notes://three-paragraphs", "Three paragraphs", text)
+    started = time.perf_counter()
+    report = library.add([document])
+    ingest = time.perf_counter() - started
+    started = time.perf_counter()
+    library.remove("notes://three-paragraphs")
+    removal = time.perf_counter() - started
+    pending = prepare(indexing.document(document), "", library.embedder, library.chunk_tokens)
+    chunks = [embed_input for *_, embed_input in pending.chunks]
+    spans = [text[a:b] for a, b in pending.sentences]
+    started = time.perf_counter()
+    library.embedder.embed(chunks + spans)
+    embedding = time.perf_counter() - started
+    assert report.added == 1
+    print(f"the serving process ingests one document ({len(chunks)} chunks, {len(spans)} sentences): "
+          f"{ingest:.2f}s, of which embedding them alone takes {embedding:.2f}s; removes it: {removal:.3f}s")
 
 
 if __name__ == "__main__":

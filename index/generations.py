@@ -1,71 +1,170 @@
-"""Index files named by generation (the counter every change to the index advances): the BM25
-folder of each generation, and the clean-up of older ones."""
+"""The index's files, in segments. A base (BM25 folder, FAISS file) is written over every chunk at
+one generation (the counter every change advances); the chunks added and removed since are read
+from the store (ids past the base's last one; the removal log), so a change costs what it
+changes. When the changes since a base pass MERGE_MIN and MERGE_SHARE of it, the process that
+made them writes a new base and the older ones go."""
 
+import logging
 import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from .lexical import LexicalIndex
 from .store import Store
+from .vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+MERGE_MIN = 2000  # chunks added or removed since a base before a new one is written...
+MERGE_SHARE = 0.02  # ...and this share of the base, so that merges get rarer as it grows
 
 
 class SavedBM25:
-    """BM25 for the index's current generation: loaded from the folder the process that made the
-    change saved, else built from the store and saved for the others."""
+    """BM25 for the index's current generation: the newest saved base, caught up with the
+    changes since; rebuilt and saved by the process whose changes make a merge due."""
 
     def __init__(self, directory: Path, store: Store) -> None:
         self.directory, self.store = directory, store
         self._lock = threading.Lock()
-        self._index: LexicalIndex | None = None
-        self._generation = -1
-        self._building: int | None = None  # the generation `refresh` is building for
+        self._state: tuple[LexicalIndex, int, int] | None = None  # index, its generation, its base's
+        self._building: int | None = None  # the generation `refresh` is working for
 
     def current(self) -> LexicalIndex:
-        """The BM25 index, loaded (or built) when the index changed since. While `refresh` builds
-        it in this process, questions use the previous one (their new documents are still found
-        by meaning) rather than wait."""
+        """The BM25 index as of now. While `refresh` merges in this process, questions use the
+        index as it was (their new documents are still found by meaning) rather than wait."""
         with self._lock:
             generation = self.store.generation()
-            if self._index is not None and generation in (self._generation, self._building):
-                return self._index
-            self._index, self._generation = self._load_or_build(generation), generation
-            return self._index
+            if self._state is not None and generation in (self._state[1], self._building):
+                return self._state[0]
+            self._state = self._caught_up(self._state, generation)
+            return self._state[0]
 
-    def refresh(self) -> None:
-        """After a change: build and save BM25 now, outside the lock, so that no question pays
-        for it, here or in another process (which loads the saved one)."""
+    def refresh(self, merge: bool = False) -> None:
+        """After a change in this process: catch up, or `merge` (build a new base and save it),
+        outside the lock, so that no question pays for it, here or in another process."""
         with self._lock:
             generation = self.store.generation()
-            if generation == self._generation:
+            if self._state is not None and generation == self._state[1]:
                 return
-            self._building = generation
+            self._building, start = generation, self._state
         try:
-            index = self._load_or_build(generation)
+            state = self._merged(generation) if merge else self._caught_up(start, generation)
         finally:
             with self._lock:
                 self._building = None
         with self._lock:
             if self.store.generation() == generation:
-                self._index, self._generation = index, generation
+                self._state = state
 
-    def _load_or_build(self, generation: int) -> LexicalIndex:
-        path = self.directory / f"bm25-{generation}"
-        try:
-            return LexicalIndex.load(path)
-        except (OSError, ValueError):
-            ids, texts = self.store.chunk_texts()
-            index = LexicalIndex.build(ids, texts)
-            index.save(path)
-            remove_stale(self.directory, "bm25-*", keep=path)
-            return index
+    def _caught_up(self, state, generation: int) -> tuple[LexicalIndex, int, int]:
+        """`state` brought to `generation` by the changes since; from the newest base when
+        another process saved a newer one."""
+        newest = newest_base(self.directory, "bm25-")
+        if state is None or (newest is not None and newest[0] != state[2]):
+            state = self._loaded(newest)
+        index, since, base = state
+        removed = self.store.removed_since(since)
+        if removed is None:  # the removal log was cut past this point: start again
+            (index, since, base), removed = self._merged(generation), np.zeros(0, dtype=np.int64)
+        ids, texts = self.store.chunk_texts(after_id=index.last_id)
+        return index.changed(ids, texts, removed), generation, base
+
+    def _loaded(self, newest: tuple[int, Path] | None) -> tuple[LexicalIndex, int, int]:
+        if newest is not None:
+            try:
+                return LexicalIndex.load(newest[1]), newest[0], newest[0]
+            except (OSError, ValueError):
+                pass  # written by an older version, or replaced meanwhile
+        return self._merged(self.store.generation())
+
+    def _merged(self, generation: int) -> tuple[LexicalIndex, int, int]:
+        """A new base over every chunk, saved for the other processes."""
+        index = LexicalIndex.build(*self.store.chunk_texts())
+        index.save(self.directory / f"bm25-{generation}")
+        remove_stale(self.directory, "bm25-", keep=generation)
+        return index, generation, generation
 
 
-def remove_stale(directory: Path, pattern: str, keep: Path) -> None:
-    """Delete the files or folders of older generations; readers hold theirs in memory."""
-    for old in directory.glob(pattern):
-        if old == keep:
-            continue
-        if old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
+class SavedVectors:
+    """The FAISS index: the newest saved base, caught up with the changes since."""
+
+    def __init__(self, directory: Path, store: Store) -> None:
+        self.directory, self.store = directory, store
+        self.base: tuple[int, int] | None = None  # generation and last chunk id of the saved base
+
+    def load(self, dim: int) -> VectorIndex:
+        """The newest base with the changes since applied (rebuilt from the store when unreadable)."""
+        newest = newest_base(self.directory, "vectors-", ".faiss")
+        if newest is not None:
+            try:
+                vectors = VectorIndex.load(newest[1], dim)
+                changes = self.changes(vectors, newest[0], dim)
+                if changes is not None:
+                    self.base = (newest[0], vectors.last_id)
+                    apply(vectors, changes)
+                    return vectors.compacted()
+            except (RuntimeError, ValueError, OSError) as error:  # or just replaced by a newer one
+                log.warning("rebuilding the vectors from the database: %s: %s", newest[1].name, error)
+        vectors = VectorIndex(dim)
+        vectors.add(*self.store.all_vectors(dim))
+        self.base = None
+        return vectors.compacted()
+
+    def changes(self, vectors: VectorIndex, since: int, dim: int):
+        """(added ids, their vectors, removed ids) since generation `since`; None when the removal
+        log no longer reaches back that far."""
+        removed = self.store.removed_since(since)
+        if removed is None:
+            return None
+        return (*self.store.all_vectors(dim, after_id=vectors.last_id), removed)
+
+    def merge_due(self, size: int) -> bool:
+        """Whether no base is saved, or the chunks added and removed since it are enough to write
+        new bases (`MERGE_MIN`, `MERGE_SHARE`)."""
+        return self.base is None or self.store.changes_since(*self.base) > max(MERGE_MIN, MERGE_SHARE * size)
+
+    def save(self, vectors: VectorIndex, generation: int) -> VectorIndex:
+        """Write `vectors` (compacted when it has grown enough) as the base of `generation`, and
+        return what was written; the caller keeps `vectors` from changing meanwhile."""
+        vectors = vectors.compacted()
+        vectors.save(self.directory / f"vectors-{generation}.faiss")
+        self.base = (generation, vectors.last_id)
+        remove_stale(self.directory, "vectors-", keep=generation, suffix=".faiss")
+        return vectors
+
+
+def apply(vectors: VectorIndex, changes) -> None:
+    """Apply what `SavedVectors.changes` returned."""
+    ids, matrix, removed = changes
+    vectors.remove(removed)
+    vectors.add(ids, matrix)
+
+
+def forget_removals(directory: Path, store: Store) -> None:
+    """Drop the removal log up to the generation both saved bases have passed."""
+    bases = [newest_base(directory, "bm25-"), newest_base(directory, "vectors-", ".faiss")]
+    if all(bases):
+        store.forget_removed(min(generation for generation, _ in bases))
+
+
+def newest_base(directory: Path, prefix: str, suffix: str = "") -> tuple[int, Path] | None:
+    """The (generation, path) of the newest saved base of a kind, if any."""
+    return max(_bases(directory, prefix, suffix), default=None)
+
+
+def remove_stale(directory: Path, prefix: str, keep: int, suffix: str = "") -> None:
+    """Delete the bases older than `keep`; processes hold theirs in memory."""
+    for generation, path in _bases(directory, prefix, suffix):
+        if generation < keep:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def _bases(directory: Path, prefix: str, suffix: str) -> list[tuple[int, Path]]:
+    named = ((path.name[len(prefix) : len(path.name) - len(suffix)], path)
+             for path in directory.glob(f"{prefix}*{suffix}"))
+    return [(int(tail), path) for tail, path in named if tail.isdigit()]

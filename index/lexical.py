@@ -1,18 +1,25 @@
-"""BM25 over chunks. This module alone talks to bm25s; it is rebuilt from the store when the index changes."""
+"""BM25 over chunks, in segments: a base built by bm25s over every chunk at one generation, and
+the chunks added since scored here with the same formula, so that a change costs what it adds.
+This module alone talks to bm25s."""
 
+import json
 import logging
+import math
 import os
 import shutil
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
+import scipy.sparse
 import Stemmer
 
 log = logging.getLogger(__name__)
 
 _STEMMER = Stemmer.Stemmer("english")
+K1, B = 1.5, 0.75  # bm25s's defaults for its "lucene" scoring, which the base uses
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
@@ -21,48 +28,122 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
                           show_progress=False)
 
 
-class LexicalIndex:
-    """BM25 scores for every chunk, keyed by chunk id."""
+def idf(df: np.ndarray | float, n: int) -> np.ndarray | float:
+    """Lucene's inverse document frequency, as bm25s computes it."""
+    return np.log(1 + (n - df + 0.5) / (df + 0.5))
 
-    def __init__(self, retriever: bm25s.BM25 | None, ids: np.ndarray) -> None:
+
+class _Recent:
+    """The chunks added since the base, as term counts; scored with the base's statistics
+    joined to their own, the way a search engine scores a new segment before merging it."""
+
+    def __init__(self, ids: np.ndarray, tokens: list[list[str]]) -> None:
+        self.ids, self.tokens = ids, tokens
+        self.vocab: dict[str, int] = {}
+        rows, cols, counts = [], [], []
+        for row, words in enumerate(tokens):
+            for word, count in Counter(words).items():
+                rows.append(row)
+                cols.append(self.vocab.setdefault(word, len(self.vocab)))
+                counts.append(count)
+        self.tf = scipy.sparse.csc_matrix((np.array(counts, dtype=np.float32), (rows, cols)),
+                                          shape=(len(tokens), len(self.vocab)))
+        self.lengths = np.array([len(words) for words in tokens], dtype=np.float32)
+        self.df = np.diff(self.tf.indptr)
+
+    def scores(self, words: list[str], base_df, base_count: int, base_length: float) -> np.ndarray:
+        """BM25 of every recent chunk; `base_df(word)` is the word's document count in the base."""
+        out = np.zeros(len(self.ids), dtype=np.float32)
+        count = base_count + len(self.ids)
+        if not len(self.ids) or not count:
+            return out
+        average = (base_length * base_count + float(self.lengths.sum())) / count
+        for word in words:
+            column = self.vocab.get(word)
+            if column is None:
+                continue
+            start, end = self.tf.indptr[column], self.tf.indptr[column + 1]
+            rows, tf = self.tf.indices[start:end], self.tf.data[start:end]
+            weight = idf(base_df(word) + int(self.df[column]), count)
+            out[rows] += weight * tf / (tf + K1 * (1 - B + B * self.lengths[rows] / average))
+        return out
+
+    def without(self, removed: set[int]) -> "_Recent":
+        keep = [i for i, chunk_id in enumerate(self.ids) if int(chunk_id) not in removed]
+        return _Recent(self.ids[keep], [self.tokens[i] for i in keep])
+
+
+class LexicalIndex:
+    """BM25 scores for every chunk, keyed by chunk id (`ids`, ascending)."""
+
+    def __init__(self, retriever: bm25s.BM25 | None, base_ids: np.ndarray, base_length: float = 0.0,
+                 recent: _Recent | None = None, dead: np.ndarray | None = None) -> None:
         self._retriever = retriever
-        self.ids = ids
+        self.base_ids, self._base_length = base_ids, base_length
+        self._recent = recent or _Recent(np.zeros(0, dtype=np.int64), [])
+        self._dead = dead if dead is not None else np.zeros(0, dtype=np.int64)  # base positions removed since
+        self.ids = np.concatenate([base_ids, self._recent.ids])
         self._df: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.ids) - len(self._dead)
+
+    @property
+    def last_id(self) -> int:
+        """The highest chunk id indexed: later chunks are newer."""
+        return int(self.ids[-1]) if len(self.ids) else 0
+
+    @property
+    def pending(self) -> int:
+        """Chunks added or removed since the base was built."""
+        return len(self._recent.ids) + len(self._dead)
 
     @classmethod
     def build(cls, ids: np.ndarray, texts: Sequence[str]) -> "LexicalIndex":
-        """Index chunk texts under their chunk ids (kept in ascending order, for lookups)."""
+        """Index chunk texts under their chunk ids, all in the base."""
         if not len(ids):
             return cls(None, np.zeros(0, dtype=np.int64))
         ids = np.asarray(ids, dtype=np.int64)
         order = np.argsort(ids, kind="stable")
-        retriever = bm25s.BM25()
-        retriever.index(tokenize([texts[i] for i in order]), show_progress=False)
-        return cls(retriever, ids[order])
+        tokens = tokenize([texts[i] for i in order])
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        retriever.index(tokens, show_progress=False)
+        return cls(retriever, ids[order], float(np.mean([len(t) for t in tokens])))
+
+    def changed(self, added_ids: np.ndarray, added_texts: Sequence[str], removed: np.ndarray) -> "LexicalIndex":
+        """A new index with these chunks added (ids past `last_id`) and removed; this one is
+        left as it is for the questions still using it."""
+        gone = {int(i) for i in removed}
+        recent = self._recent.without(gone) if gone & set(self._recent.ids.tolist()) else self._recent
+        if len(added_ids):
+            recent = _Recent(np.concatenate([recent.ids, np.asarray(added_ids, dtype=np.int64)]),
+                             recent.tokens + tokenize(added_texts))
+        removed = np.asarray(removed, dtype=np.int64)
+        at = np.searchsorted(self.base_ids, removed)
+        inside = at < len(self.base_ids)
+        at = at[inside][self.base_ids[at[inside]] == removed[inside]]
+        dead = np.union1d(self._dead, at).astype(np.int64)
+        return LexicalIndex(self._retriever, self.base_ids, self._base_length, recent, dead)
 
     def scores(self, question: str) -> np.ndarray:
         """Return the BM25 score of every chunk (aligned with `ids`) for a question."""
-        if self._retriever is None:
-            return np.zeros(0, dtype=np.float32)
-        tokens = [t for t in tokenize([question])[0] if t in self._retriever.vocab_dict]
-        if not tokens:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return self._retriever.get_scores(tokens)
+        words = tokenize([question])[0]
+        base = np.zeros(len(self.base_ids), dtype=np.float32)
+        if self._retriever is not None:
+            known = [w for w in words if w in self._retriever.vocab_dict]
+            if known:
+                base = np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+                base[self._dead] = 0.0
+        recent = self._recent.scores(words, self._base_df, len(self.base_ids), self._base_length)
+        return np.concatenate([base, recent])
 
-    def idf(self, term: str) -> float:
-        """Return a term's inverse document frequency (BM25's), highest for unseen terms."""
-        total = len(self.ids)
+    def _base_df(self, word: str) -> int:
         if self._retriever is None:
-            return 1.0
+            return 0
         if self._df is None:
-            indptr = np.asarray(self._retriever.scores["indptr"])
-            self._df = np.diff(indptr)
-        index = self._retriever.vocab_dict.get(term)
-        df = int(self._df[index]) if index is not None else 0
-        return float(np.log(1 + (total - df + 0.5) / (df + 0.5)))
+            self._df = np.diff(np.asarray(self._retriever.scores["indptr"]))
+        column = self._retriever.vocab_dict.get(word)
+        return int(self._df[column]) if column is not None else 0
 
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs with a positive score, best first."""
@@ -73,11 +154,15 @@ class LexicalIndex:
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, directory: Path) -> None:
-        """Write atomically: build in a temporary folder, then rename it into place."""
+        """Write the base (never the recent part) atomically: build in a temporary folder, then
+        rename it into place."""
+        if self.pending:
+            raise ValueError("only a freshly built index is saved")
         tmp = directory.with_name(directory.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        np.save(tmp / "ids.npy", self.ids)
+        np.save(tmp / "ids.npy", self.base_ids)
+        (tmp / "stats.json").write_text(json.dumps({"average_length": self._base_length}))
         if self._retriever is not None:
             self._retriever.save(str(tmp / "bm25"), show_progress=False)
         shutil.rmtree(directory, ignore_errors=True)
@@ -87,5 +172,8 @@ class LexicalIndex:
     def load(cls, directory: Path) -> "LexicalIndex":
         """Read an index written by `save`."""
         ids = np.load(directory / "ids.npy")
+        average = json.loads((directory / "stats.json").read_text())["average_length"]
+        if not math.isfinite(average):
+            raise ValueError(f"{directory}: bad statistics")
         retriever = bm25s.BM25.load(str(directory / "bm25"), show_progress=False) if len(ids) else None
-        return cls(retriever, ids)
+        return cls(retriever, ids, average)

@@ -17,7 +17,7 @@ from .fetching import Fetcher
 from .reader import Reader, load_reader
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
-from .generations import SavedBM25, remove_stale
+from .generations import SavedBM25, SavedVectors, apply, forget_removals
 from .lexical import LexicalIndex
 from .locking import SharedLock
 from .store import NewSpan, Store
@@ -69,6 +69,7 @@ class Library:
         self._vectors: VectorIndex | None = None
         self._generation = -1
         self._bm25 = SavedBM25(self.directory, self.store)
+        self._saved_vectors = SavedVectors(self.directory, self.store)
         self.method = method
         self.fetcher = fetcher or Fetcher()
         self._reader = reader
@@ -195,29 +196,20 @@ class Library:
         return self._bm25.current()
 
     def vectors(self) -> VectorIndex:
-        """Return the vector index, reloaded if any process changed the index since."""
+        """Return the vector index, caught up with any process's changes since (generations.py)."""
         with self._lock:
             generation = self.store.generation()
-            if self._vectors is None or generation != self._generation:
-                self._vectors = self._load_vectors(generation)
-                self._generation = generation
+            if self._vectors is not None and generation != self._generation:
+                changes = self._saved_vectors.changes(self._vectors, self._generation, self._vectors.dim)
+                if changes is None:  # too far behind: the newest base instead
+                    self._vectors = None
+                else:
+                    with self._searching.writing():
+                        apply(self._vectors, changes)
+            if self._vectors is None:
+                self._vectors = self._saved_vectors.load(int(self.store.meta("dim") or 0) or self.embedder.dim)
+            self._generation = generation
             return self._vectors
-
-    def _load_vectors(self, generation: int) -> VectorIndex:
-        dim = int(self.store.meta("dim") or 0) or self.embedder.dim
-        path = self._vector_path(generation)
-        if path.exists():
-            try:
-                return VectorIndex.load(path, dim)
-            except (RuntimeError, ValueError) as error:
-                log.warning("rebuilding unreadable vector file %s: %s", path, error)
-        ids, matrix = self.store.all_vectors(dim)
-        vectors = VectorIndex(dim)
-        vectors.add(ids, matrix)
-        return vectors
-
-    def _vector_path(self, generation: int) -> Path:
-        return self.directory / f"vectors-{generation}.faiss"
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -267,10 +259,8 @@ class Library:
                 batch = []
         if batch:
             counts["chunks_embedded"] += self._commit(batch, summaries)
-        with self._lock:
-            self._save_vectors()
         if counts["added"] or counts["updated"]:
-            self._bm25.refresh()
+            self._saved()
         return IngestReport(**counts, documents=tuple(ids))
 
     def remove(self, ref: str) -> DocumentInfo:
@@ -281,12 +271,10 @@ class Library:
                                 self.store.chunk_count(doc.id))
             vectors = self.vectors()
             with self.store.transaction() as db:
-                removed = self.store.delete_document(db, doc.id)
-                self._bump(db)
+                removed = self.store.delete_document(db, doc.id, self._bump(db))
             with self._searching.writing():
                 vectors.remove(np.asarray(removed, dtype=np.int64))
-            self._save_vectors()
-        self._bm25.refresh()
+        self._saved()
         return info
 
     def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
@@ -328,13 +316,21 @@ class Library:
             self._vectors = None  # another writer got in between: reload from the store
         return current + 1
 
-    def _save_vectors(self) -> None:
-        if self._vectors is None:
-            return
-        path = self._vector_path(self._generation)
-        if not path.exists():
-            self._vectors.save(path)
-        remove_stale(self.directory, "vectors-*.faiss", keep=path)
+    def _saved(self) -> None:
+        """After a change: BM25 caught up and, when a merge is due, new bases of both written;
+        questions run meanwhile (only an in-place change waits for them)."""
+        with self._lock:
+            vectors, generation = self.vectors(), self._generation
+        merge = self._saved_vectors.merge_due(len(vectors))
+        self._bm25.refresh(merge)
+        if merge:
+            with self._searching.reading():  # no in-place change while it is written
+                saved = self._saved_vectors.save(vectors, generation)
+            if saved is not vectors:  # compacted: questions move to the copy
+                with self._lock:
+                    if self._vectors is vectors:  # else changed meanwhile: reload
+                        self._vectors = saved if self._generation == generation else None
+            forget_removals(self.directory, self.store)
 
     def close(self) -> None:
         """Release the database connection."""

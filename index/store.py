@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS sentences (  -- each chunk's sentences, embedded once
     PRIMARY KEY (document_id, start, end)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sentences_by_hash ON sentences(embed_hash);
+CREATE TABLE IF NOT EXISTS removed_chunks (  -- so that saved indexes can catch up (generations.py)
+    id INTEGER PRIMARY KEY,
+    generation INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS removed_by_generation ON removed_chunks(generation);
 """
 
 
@@ -197,7 +202,7 @@ class Store:
     ) -> tuple[list[int], list[int]]:
         """Store or replace a document, its chunks and its sentences' vectors; return (removed
         chunk ids, new chunk ids)."""
-        removed = self.delete_document(db, doc.id)
+        removed = self.delete_document(db, doc.id, generation)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
             " generation, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -219,11 +224,35 @@ class Store:
              for s in sentences])
         return removed, added
 
-    def delete_document(self, db: "_Serialized", document_id: str) -> list[int]:
-        """Delete a document and its chunks; return the removed chunk ids."""
+    def delete_document(self, db: "_Serialized", document_id: str, generation: int) -> list[int]:
+        """Delete a document and its chunks; return the removed chunk ids, also logged under
+        `generation` for indexes saved before it."""
         ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
         db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        db.executemany("INSERT OR REPLACE INTO removed_chunks (id, generation) VALUES (?, ?)",
+                       [(i, generation) for i in ids])
         return ids
+
+    def removed_since(self, generation: int) -> np.ndarray | None:
+        """Ids of the chunks removed after `generation`; None when the log no longer reaches
+        back that far (`forget_removed`)."""
+        rows = self._db.execute("SELECT id FROM removed_chunks WHERE generation > ?", (generation,)).fetchall()
+        if int(self.meta("removals_logged_after") or -1) > generation:
+            return None
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def changes_since(self, generation: int, last_id: int) -> int:
+        """How many chunks were added (ids past `last_id`) or removed since `generation`."""
+        return self._db.execute(
+            "SELECT (SELECT COUNT(*) FROM chunks WHERE id > ?)"
+            " + (SELECT COUNT(*) FROM removed_chunks WHERE generation > ?)", (last_id, generation)).fetchone()[0]
+
+    def forget_removed(self, up_to: int) -> None:
+        """Drop the removal log up to a generation no saved index needs any more."""
+        with self.transaction() as db:
+            if int(self.meta("removals_logged_after") or -1) < up_to:
+                db.execute("DELETE FROM removed_chunks WHERE generation <= ?", (up_to,))
+                self.set_meta(db, "removals_logged_after", str(up_to))
 
     def find_document_id(self, ref: str) -> str | None:
         """Resolve a document id, an id prefix or a source to an id."""
@@ -307,16 +336,18 @@ class Store:
             "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
         ).fetchone()[0]
 
-    def chunk_texts(self) -> tuple[np.ndarray, list[str]]:
-        """Return every chunk id with its title and text, as the lexical index reads them."""
+    def chunk_texts(self, after_id: int = 0) -> tuple[np.ndarray, list[str]]:
+        """Return the ids past `after_id` with their chunk's title and text, as the lexical
+        index reads them."""
         rows = self._db.execute(
             "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start)"
-            " FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id").fetchall()
+            " FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id > ? ORDER BY c.id",
+            (after_id,)).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
 
-    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """Return every chunk id and vector, to rebuild the vector index."""
-        rows = self._db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+    def all_vectors(self, dim: int, after_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Return the chunk ids past `after_id` and their vectors, for the vector index."""
+        rows = self._db.execute("SELECT id, vector FROM chunks WHERE id > ? ORDER BY id", (after_id,)).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
         return ids, matrix

@@ -137,20 +137,53 @@ def test_another_process_sees_new_documents_without_reopening(library, settings)
     assert answer.found and answer.hits[0].document.title == "Otters"
 
 
-def test_the_ingesting_process_builds_bm25_so_a_serving_one_only_loads_it(library, settings, monkeypatch):
+def saved_files(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith(("bm25-", "vectors-")))
+
+
+def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings, monkeypatch):
+    bases = saved_files(settings.index_dir)
+    assert len(bases) == 2  # one BM25 folder and one FAISS file, from the first ingest
     serving = make_library(settings.index_dir, create=False)
     assert serving.search("How much honey do bees store?").found
     library.add([SourceText("notes://otters", "Otters", "Otters hold hands while they sleep.")])
     library.remove("notes://otters")
     library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
+    assert saved_files(settings.index_dir) == bases  # the changes are read from the store
 
     def rebuild(*_):
         raise AssertionError("the serving process rebuilt BM25 on a question's path")
 
-    monkeypatch.setattr(index.library.LexicalIndex, "build", rebuild)
-    answer = serving.search("Where do field voles dig burrows?")
-    assert answer.found and answer.hits[0].document.title == "Voles"
-    assert [p.name for p in settings.index_dir.glob("bm25-*")] == [f"bm25-{library.generation}"]
+    with monkeypatch.context() as patched:
+        patched.setattr(index.library.LexicalIndex, "build", rebuild)
+        answer = serving.search("Where do field voles dig burrows?")
+        assert answer.found and answer.hits[0].document.title == "Voles"
+        assert all(h.document.title != "Otters" for h in serving.search("Why do otters hold hands?").hits)
+
+    monkeypatch.setattr(index.generations, "MERGE_MIN", 2)
+    library.add([SourceText("notes://moles", "Moles", "Moles tunnel under lawns and eat earthworms.")])
+    generation = library.generation
+    assert saved_files(settings.index_dir) == [f"bm25-{generation}", f"vectors-{generation}.faiss"]
+    assert library.store.removed_since(generation - 1) is None  # the removal log is cut where both bases are
+    assert serving.search("What do moles eat?").hits[0].document.title == "Moles"
+    assert serving.search("Where do field voles dig burrows?").hits[0].document.title == "Voles"
+    fresh = make_library(settings.index_dir, create=False)
+    assert len(fresh.vectors()) == len(serving.vectors()) == len(fresh.lexical()) == len(library.lexical())
+
+
+def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings, monkeypatch):
+    questions = ["How much honey do bees store?", "Who sent the first telegraph message?"]
+    before = [[(h.document.title, round(h.signals.cosine, 2)) for h in library.rank(q, 3)] for q in questions]
+    monkeypatch.setattr(index.vectors, "COMPACT_FROM", 5)
+    monkeypatch.setattr(index.generations, "MERGE_MIN", 0)
+    library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
+    library.remove("notes://voles")
+    assert library.vectors().compact
+    serving = make_library(settings.index_dir, create=False)
+    assert serving.vectors().compact and len(serving.vectors()) == len(library.vectors())
+    for question, expected in zip(questions, before):
+        for held in (library, serving):
+            assert [(h.document.title, round(h.signals.cosine, 2)) for h in held.rank(question, 3)] == expected
 
 
 def test_bm25_listing_a_chunk_just_removed_does_not_break_a_question():

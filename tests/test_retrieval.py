@@ -53,12 +53,37 @@ def test_bm25_follows_ingest_and_removal_and_persists(library, settings):
     hit = after.search("axolotl limbs", 1)[0][0]
     assert library.store.chunks([hit])[hit].document.title == "Axolotl"
     reopened = make_library(settings.index_dir, create=False)
-    assert reopened.lexical().search("axolotl limbs", 1)[0][0] == hit  # loaded from disk
-    assert sorted(p.name for p in settings.index_dir.glob("bm25-*")) == [f"bm25-{library.generation}"]
+    assert reopened.lexical().search("axolotl limbs", 1)[0][0] == hit  # the saved base + the change
     library.remove("notes://axolotl")
     assert not library.lexical().search("axolotl", 5)
+    assert not reopened.lexical().search("axolotl", 5)  # another process sees the removal too
     assert not library.search("Which animal regrows its limbs?").found or \
         library.search("Which animal regrows its limbs?").hits[0].document.title != "Axolotl"
+
+
+CHUNKS = ["The axolotl regrows its limbs.", "Axolotl larvae live in lakes near Mexico City.",
+          "The telegraph carried the first message to Baltimore.", "Lakes freeze in winter; the axolotl does not.",
+          "Morse code is sent as dots and dashes over the line.", ""]
+
+
+@pytest.mark.parametrize("question", ["axolotl lakes", "telegraph message Baltimore", "winter winter lakes",
+                                      "nothing matches this"])
+def test_chunks_added_since_the_base_score_as_bm25s_scores_them(question):
+    ids = np.arange(1, len(CHUNKS) + 1)
+    built = LexicalIndex.build(ids, CHUNKS)
+    added = LexicalIndex.build(np.zeros(0, dtype=np.int64), []).changed(ids, CHUNKS, np.zeros(0, dtype=np.int64))
+    assert added.pending == len(CHUNKS) and built.pending == 0
+    np.testing.assert_allclose(added.scores(question), built.scores(question), rtol=1e-5, atol=1e-6)
+
+
+def test_removed_chunks_score_nothing_in_the_base_or_among_the_added():
+    base = LexicalIndex.build(np.arange(1, 4), CHUNKS[:3])
+    grown = base.changed(np.array([4, 5]), CHUNKS[3:5], np.zeros(0, dtype=np.int64))
+    assert {i for i, _ in grown.search("axolotl", 5)} == {1, 2, 4}
+    shrunk = grown.changed(np.zeros(0, dtype=np.int64), [], np.array([1, 4, 99]))
+    assert {i for i, _ in shrunk.search("axolotl", 5)} == {2}
+    assert len(shrunk) == 3 and len(grown) == 5 and shrunk.last_id == 5
+    assert {i for i, _ in grown.search("axolotl", 5)} == {1, 2, 4}  # the old one is left as it was
 
 
 def test_hybrid_is_not_worse_than_either_method_on_word_reuse(tmp_path):
