@@ -104,13 +104,13 @@ class SavedVectors:
                 if changes is not None:
                     self.base = (newest[0], vectors.last_id)
                     apply(vectors, changes)
-                    return vectors.compacted()
+                    return vectors.resized()
             except (RuntimeError, ValueError, OSError) as error:  # or just replaced by a newer one
                 log.warning("rebuilding the vectors from the database: %s: %s", newest[1].name, error)
         vectors = VectorIndex(dim)
         vectors.add(*self.store.all_vectors(dim))
         self.base = None
-        return vectors.compacted()
+        return vectors.resized()
 
     def changes(self, vectors: VectorIndex, since: int, dim: int):
         """(added ids, their vectors, removed ids) since generation `since`; None when the removal
@@ -128,7 +128,7 @@ class SavedVectors:
     def save(self, vectors: VectorIndex, generation: int) -> VectorIndex:
         """Write `vectors` (compacted when it has grown enough) as the base of `generation`, and
         return what was written; the caller keeps `vectors` from changing meanwhile."""
-        vectors = vectors.compacted()
+        vectors = vectors.resized()
         vectors.save(self.directory / f"vectors-{generation}.faiss")
         self.base = (generation, vectors.last_id)
         remove_stale(self.directory, "vectors-", keep=generation, suffix=".faiss")

@@ -326,7 +326,7 @@ class Library:
         if merge:
             with self._searching.reading():  # no in-place change while it is written
                 saved = self._saved_vectors.save(vectors, generation)
-            if saved is not vectors:  # compacted: questions move to the copy
+            if saved is not vectors:  # resized: questions move to the copy
                 with self._lock:
                     if self._vectors is vectors:  # else changed meanwhile: reload
                         self._vectors = saved if self._generation == generation else None

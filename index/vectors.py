@@ -1,4 +1,6 @@
-"""Exact inner-product search over normalised vectors. This module alone talks to FAISS."""
+"""Inner-product search over normalised vectors, sized to the collection: exact (float32, then
+float16) up to APPROXIMATE_FROM chunks, an inverted-file index past it. This module alone talks
+to FAISS."""
 
 import os
 from pathlib import Path
@@ -14,6 +16,14 @@ faiss.omp_set_num_threads(1)
 # thread; benchmarks/vectors.py); recall@10 against float32 0.998, so smaller indexes (every
 # evaluation) keep float32 and their figures exactly.
 COMPACT_FROM = 200_000
+# Past this many, a graph (HNSW over float16 codes): exact float16 search of 1M vectors takes 32
+# ms on one core, so up to 2M it stays exact (benchmarks/vectors.py prints time and recall@10
+# against exact search by kind). An inverted file (IVF) was measured too: recall@10 0.92-0.97 on
+# real embeddings at a quarter of its lists probed.
+APPROXIMATE_FROM = 2_000_000
+LINKS = 32  # HNSW's M
+SEARCH_BREADTH = 128  # HNSW's efSearch (at least k)
+REMOVED = -1  # HNSW cannot delete: a removed chunk's id becomes this, and searches skip it
 
 
 class VectorIndex:
@@ -22,26 +32,39 @@ class VectorIndex:
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
         self.dim = dim
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-        held = faiss.vector_to_array(self._index.id_map) if self._index.ntotal else np.zeros(1, np.int64)
-        self.last_id = int(held.max())  # the highest chunk id ever added: later ones are newer
+        held = faiss.vector_to_array(self._index.id_map)
+        self.last_id = int(held.max()) if len(held) else 0  # the highest id ever added: later ones are newer
+        self._removed = int(np.count_nonzero(held == REMOVED))
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) - self._removed
 
     @property
-    def compact(self) -> bool:
-        return isinstance(faiss.downcast_index(self._index.index), faiss.IndexScalarQuantizer)
+    def kind(self) -> str:
+        """"exact" (float32), "compact" (float16, exact search) or "approximate" (HNSW)."""
+        inner = faiss.downcast_index(self._index.index)
+        if isinstance(inner, faiss.IndexHNSW):
+            return "approximate"
+        return "compact" if isinstance(inner, faiss.IndexScalarQuantizer) else "exact"
 
-    def compacted(self) -> "VectorIndex":
-        """This index, or a float16 copy of it once it holds COMPACT_FROM vectors."""
-        if self.compact or len(self) < COMPACT_FROM:
-            return self
-        ids = faiss.vector_to_array(self._index.id_map)
-        inner = faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+    def resized(self) -> "VectorIndex":
+        """This index, or a copy of the kind its size calls for (COMPACT_FROM, APPROXIMATE_FROM);
+        an approximate one is rebuilt when a tenth of it has been removed."""
+        kind = "approximate" if len(self) >= APPROXIMATE_FROM else "compact" if len(self) >= COMPACT_FROM else "exact"
+        if kind == "exact" or (kind == self.kind and self._removed <= 0.1 * len(self)):
+            return self  # never back: a shrinking index keeps its kind
+        fp16 = faiss.ScalarQuantizer.QT_fp16
+        if kind == "compact":
+            inner = faiss.IndexScalarQuantizer(self.dim, fp16, faiss.METRIC_INNER_PRODUCT)
+        else:
+            inner = faiss.IndexHNSWSQ(self.dim, fp16, LINKS, faiss.METRIC_INNER_PRODUCT)
+            inner.train(np.zeros((1, self.dim), dtype=np.float32))  # float16 codes need no statistics
         copy = VectorIndex(self.dim, faiss.IndexIDMap2(inner))
-        for start in range(0, len(ids), 100_000):  # a slice at a time: no second float32 copy
-            part = ids[start : start + 100_000]
-            copy.add(part, self._index.index.reconstruct_n(start, len(part)))
+        ids = faiss.vector_to_array(self._index.id_map)
+        for start in range(0, len(ids), 50_000):  # a slice at a time: no second full float32 copy
+            part = np.arange(start, min(start + 50_000, len(ids)))
+            keep = ids[part] != REMOVED
+            copy.add(ids[part][keep], self._index.index.reconstruct_n(start, len(part))[keep])
         copy.last_id = max(copy.last_id, self.last_id)
         return copy
 
@@ -53,15 +76,30 @@ class VectorIndex:
 
     def remove(self, ids: np.ndarray) -> None:
         """Forget the given chunk ids."""
-        if len(ids):
+        if not len(ids):
+            return
+        if self.kind != "approximate":
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
+            return
+        held = faiss.vector_to_array(self._index.id_map)
+        gone = np.isin(held, ids) & (held != REMOVED)
+        if gone.any():
+            held[gone] = REMOVED
+            faiss.copy_array_to_vector(held, self._index.id_map)
+            self._index.construct_rev_map()
+            self._removed += int(gone.sum())
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, cosine) pairs, best first."""
         if k <= 0 or len(self) == 0:
             return []
-        scores, ids = self._index.search(_rows(vector.reshape(1, -1)), min(k, len(self)))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        wanted = min(k + self._removed, int(self._index.ntotal))
+        if self.kind == "approximate":
+            parameters = faiss.SearchParametersHNSW(efSearch=max(SEARCH_BREADTH, wanted))
+            scores, ids = self._index.search(_rows(vector.reshape(1, -1)), wanted, params=parameters)
+        else:
+            scores, ids = self._index.search(_rows(vector.reshape(1, -1)), wanted)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1][:k]
 
     def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
         """Return the cosine of the stored vectors with these ids to `vector` (-1 for an id it

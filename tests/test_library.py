@@ -178,9 +178,9 @@ def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings
     monkeypatch.setattr(index.generations, "MERGE_MIN", 0)
     library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
     library.remove("notes://voles")
-    assert library.vectors().compact
+    assert library.vectors().kind == "compact"
     serving = make_library(settings.index_dir, create=False)
-    assert serving.vectors().compact and len(serving.vectors()) == len(library.vectors())
+    assert serving.vectors().kind == "compact" and len(serving.vectors()) == len(library.vectors())
     for question, expected in zip(questions, before):
         for held in (library, serving):
             assert [(h.document.title, round(h.signals.cosine, 2)) for h in held.rank(question, 3)] == expected

@@ -158,3 +158,32 @@ def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
     scores = reader.score(question, sentences)
     assert scores.argmax() == 1, scores
     assert scores[2] < scores[0], scores  # unrelated text scores lowest
+
+
+def test_past_the_exact_size_the_approximate_index_keeps_the_exact_top_ten(monkeypatch):
+    """Recall@10 of the graph index (HNSW) against exact search, on real embeddings of SciFact
+    abstracts and claims (the packaged model), with the search breadth the index uses."""
+    import json
+
+    import numpy as np
+
+    from index import load_embedder, vectors
+
+    scifact = shared_path("eval", "scifact")
+    rows = [json.loads(line) for line in (scifact / "corpus.jsonl").read_text().splitlines()][:2500]
+    claims = [json.loads(line)["text"] for line in (scifact / "queries.jsonl").read_text().splitlines()][:200]
+    embedder = load_embedder()
+    matrix = embedder.embed([f"{r['title']}\n{r['text'][:200]}" for r in rows])
+    exact = vectors.VectorIndex(embedder.dim)
+    exact.add(np.arange(1, len(rows) + 1), matrix)
+    monkeypatch.setattr(vectors, "APPROXIMATE_FROM", len(rows))
+    approximate = exact.resized()
+    assert approximate.kind == "approximate" and len(approximate) == len(exact)
+    questions = embedder.embed(claims)
+    recall = np.mean([len({i for i, _ in exact.search(q, 10)} & {i for i, _ in approximate.search(q, 10)}) / 10
+                      for q in questions])
+    assert recall >= 0.98, recall
+    approximate.remove(np.array([1, 2, 3]))  # removal and lookups by chunk id work on it too
+    assert len(approximate) == len(rows) - 3
+    assert approximate.cosines([1, 4], questions[0])[0] == -1.0
+    assert abs(approximate.cosines([4], questions[0])[0] - float(matrix[3] @ questions[0])) < 1e-3
