@@ -68,7 +68,7 @@ def build(directory: Path, chunks: int) -> None:
     library = Library(directory, embedder=GeneratedVectors(real))
     number = 0
     while (held := len(library.vectors())) < chunks:
-        size = max(1, min(2000, (chunks - held) // 6))  # a document makes about six chunks
+        size = max(1, min(50_000, (chunks - held) // 6))  # about six chunks a document; a merge per add
         batch = [SourceText(f"synthetic://{number + i}", f"Synthetic {number + i}",
                             " ".join(rng.sample(pool, SENTENCES_PER_DOCUMENT))) for i in range(size)]
         number += len(batch)
