@@ -49,6 +49,17 @@ def sentences_of(text: str) -> list[str]:
     return [text[a:b] for a, b in split_sentences(text)] or [text]
 
 
+CONTEXT = False  # --context: each sentence is read with the one before it
+
+
+def read_as(sentences: list[str]) -> list[str]:
+    """What the reader reads for each sentence: the sentence, and with --context the sentence
+    before it after a separator (cut first when too long)."""
+    if not CONTEXT:
+        return sentences
+    return [s if i == 0 else f"{s} [SEP] {sentences[i - 1]}" for i, s in enumerate(sentences)]
+
+
 def holds_answer(sentence: str, answers) -> bool:
     return any(a.lower() in sentence.lower() for a in answers)
 
@@ -70,9 +81,10 @@ def examples(documents, questions, embedder, rng: random.Random) -> list[tuple[s
             continue
         order = np.argsort(-(passages @ vector))
         others = [sources[i] for i in order if sources[i] != gold][:NEGATIVE_PASSAGES]
-        pool = [s for o in others for s in sentences_of(texts[o]) if not holds_answer(s, question.answers)]
+        pool = [read for o in others for s, read in zip(sentences_of(texts[o]), read_as(sentences_of(texts[o])))
+                if not holds_answer(s, question.answers)]
         negatives = rng.sample(pool, min(NEGATIVE_SENTENCES, len(pool)))
-        groups.append((question.text, own + negatives, labels + [0.0] * len(negatives)))
+        groups.append((question.text, read_as(own) + negatives, labels + [0.0] * len(negatives)))
     return groups
 
 
@@ -140,7 +152,7 @@ def held_out(reader: Reader, embedder, datasets) -> None:
         by_reader = by_cosine = 0
         for question in questions:
             sentences = sentences_of(texts[next(iter(question.relevant))])
-            scores = reader.score(question.text, sentences)
+            scores = reader.score(question.text, read_as(sentences))
             cosines = embedder.embed(sentences) @ embedder.embed([question.text])[0]
             by_reader += holds_answer(sentences[int(np.argmax(scores))], question.answers)
             by_cosine += holds_answer(sentences[int(np.argmax(cosines))], question.answers)
@@ -154,7 +166,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--fold", type=int, choices=(0, 1), help="train on one half of the tuning questions")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--context", action="store_true",
+                        help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
     args = parser.parse_args()
+    global CONTEXT
+    CONTEXT = args.context
     torch.set_num_threads(2)
     embedder = load_embedder()
     tune, held = tuning_and_held_out(args.shared)

@@ -4,6 +4,7 @@ from the store (ids past the base's last one; the removal log), so a change cost
 changes. When the changes since a base pass MERGE_MIN and MERGE_SHARE of it, the process that
 made them writes a new base and the older ones go."""
 
+import json
 import logging
 import shutil
 import threading
@@ -46,8 +47,8 @@ class SavedBM25:
         outside the lock, so that no question pays for it, here or in another process."""
         with self._lock:
             generation = self.store.generation()
-            if self._state is not None and generation == self._state[1]:
-                return
+            if self._state is not None and generation == self._state[1] or self._state is None and not merge:
+                return  # up to date, or never loaded here (a process that only writes)
             self._building, start = generation, self._state
         try:
             state = self._merged(generation) if merge else self._caught_up(start, generation)
@@ -92,7 +93,6 @@ class SavedVectors:
 
     def __init__(self, directory: Path, store: Store) -> None:
         self.directory, self.store = directory, store
-        self.base: tuple[int, int] | None = None  # generation and last chunk id of the saved base
 
     def load(self, dim: int) -> VectorIndex:
         """The newest base with the changes since applied (rebuilt from the store when unreadable)."""
@@ -102,14 +102,12 @@ class SavedVectors:
                 vectors = VectorIndex.load(newest[1], dim)
                 changes = self.changes(vectors, newest[0], dim)
                 if changes is not None:
-                    self.base = (newest[0], vectors.last_id)
                     apply(vectors, changes)
                     return vectors.resized()
             except (RuntimeError, ValueError, OSError) as error:  # or just replaced by a newer one
                 log.warning("rebuilding the vectors from the database: %s: %s", newest[1].name, error)
         vectors = VectorIndex(dim)
         vectors.add(*self.store.all_vectors(dim))
-        self.base = None
         return vectors.resized()
 
     def changes(self, vectors: VectorIndex, since: int, dim: int):
@@ -120,17 +118,24 @@ class SavedVectors:
             return None
         return (*self.store.all_vectors(dim, after_id=vectors.last_id), removed)
 
-    def merge_due(self, size: int) -> bool:
-        """Whether no base is saved, or the chunks added and removed since it are enough to write
-        new bases (`MERGE_MIN`, `MERGE_SHARE`)."""
-        return self.base is None or self.store.changes_since(*self.base) > max(MERGE_MIN, MERGE_SHARE * size)
+    def merge_due(self) -> bool:
+        """Whether no base is saved, or the chunks added and removed since the last ones are
+        enough to write new bases (`MERGE_MIN`, `MERGE_SHARE`). Read from the store: a process
+        that only writes never loads the index to decide."""
+        saved = json.loads(self.store.meta("bases") or "null")
+        if saved is None or newest_base(self.directory, "vectors-", ".faiss") is None:
+            return True
+        changes = self.store.changes_since(saved["generation"], saved["last_id"])
+        return changes > max(MERGE_MIN, MERGE_SHARE * saved["size"])
 
     def save(self, vectors: VectorIndex, generation: int) -> VectorIndex:
         """Write `vectors` (compacted when it has grown enough) as the base of `generation`, and
         return what was written; the caller keeps `vectors` from changing meanwhile."""
         vectors = vectors.resized()
         vectors.save(self.directory / f"vectors-{generation}.faiss")
-        self.base = (generation, vectors.last_id)
+        with self.store.transaction() as db:
+            self.store.set_meta(db, "bases", json.dumps(
+                {"generation": generation, "last_id": vectors.last_id, "size": len(vectors)}))
         remove_stale(self.directory, "vectors-", keep=generation, suffix=".faiss")
         return vectors
 

@@ -269,11 +269,12 @@ class Library:
             doc = self.document(ref)
             info = DocumentInfo(doc.id, doc.title, doc.source, doc.published,
                                 self.store.chunk_count(doc.id))
-            vectors = self.vectors()
+            vectors = self._vectors
             with self.store.transaction() as db:
                 removed = self.store.delete_document(db, doc.id, self._bump(db))
-            with self._searching.writing():
-                vectors.remove(np.asarray(removed, dtype=np.int64))
+            if vectors is not None:
+                with self._searching.writing():
+                    vectors.remove(np.asarray(removed, dtype=np.int64))
         self._saved()
         return info
 
@@ -286,7 +287,7 @@ class Library:
         return embedded
 
     def _write(self, batch: list[indexing.Pending]) -> None:
-        vectors = self.vectors()
+        vectors = self._vectors  # None in a process that only writes: loaded when a search needs it
         with self.store.transaction() as db:
             generation = self._bump(db)
             changes = []
@@ -297,6 +298,8 @@ class Library:
                 removed, added = self.store.put_document(db, p.doc, p.fingerprint, new, generation, p.summary,
                                                          sentences)
                 changes.append((removed, added, new))
+        if vectors is None:
+            return
         with self._searching.writing():
             for removed, added, new in changes:
                 vectors.remove(np.asarray(removed, dtype=np.int64))
@@ -319,11 +322,11 @@ class Library:
     def _saved(self) -> None:
         """After a change: BM25 caught up and, when a merge is due, new bases of both written;
         questions run meanwhile (only an in-place change waits for them)."""
-        with self._lock:
-            vectors, generation = self.vectors(), self._generation
-        merge = self._saved_vectors.merge_due(len(vectors))
+        merge = self._saved_vectors.merge_due()
         self._bm25.refresh(merge)
         if merge:
+            with self._lock:
+                vectors, generation = self.vectors(), self._generation
             with self._searching.reading():  # no in-place change while it is written
                 saved = self._saved_vectors.save(vectors, generation)
             if saved is not vectors:  # resized: questions move to the copy

@@ -148,11 +148,20 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
     assert serving.search("How much honey do bees store?").found
     library.add([SourceText("notes://otters", "Otters", "Otters hold hands while they sleep.")])
     library.remove("notes://otters")
-    library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
-    assert saved_files(settings.index_dir) == bases  # the changes are read from the store
 
     def rebuild(*_):
         raise AssertionError("the serving process rebuilt BM25 on a question's path")
+
+    def load(*_):
+        raise AssertionError("a process that only writes read the whole index")
+
+    with monkeypatch.context() as patched:  # as `verbatim ingest` in its own process
+        patched.setattr(index.generations.VectorIndex, "load", load)
+        patched.setattr(index.generations.LexicalIndex, "load", load)
+        patched.setattr(index.generations.LexicalIndex, "build", load)
+        writer = make_library(settings.index_dir, create=False)
+        writer.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
+    assert saved_files(settings.index_dir) == bases  # the changes are read from the store
 
     with monkeypatch.context() as patched:
         patched.setattr(index.library.LexicalIndex, "build", rebuild)
