@@ -95,7 +95,8 @@ class SavedVectors:
         self.directory, self.store = directory, store
 
     def load(self, dim: int) -> VectorIndex:
-        """The newest base with the changes since applied (rebuilt from the store when unreadable)."""
+        """The newest base with the changes since applied (rebuilt from the store when unreadable),
+        of the kind it was written as: only a merge changes the kind, never a question's path."""
         newest = newest_base(self.directory, "vectors-", ".faiss")
         if newest is not None:
             try:
@@ -103,12 +104,12 @@ class SavedVectors:
                 changes = self.changes(vectors, newest[0], dim)
                 if changes is not None:
                     apply(vectors, changes)
-                    return vectors.resized()
+                    return vectors
             except (RuntimeError, ValueError, OSError) as error:  # or just replaced by a newer one
                 log.warning("rebuilding the vectors from the database: %s: %s", newest[1].name, error)
         vectors = VectorIndex(dim)
         vectors.add(*self.store.all_vectors(dim))
-        return vectors.resized()
+        return vectors
 
     def changes(self, vectors: VectorIndex, since: int, dim: int):
         """(added ids, their vectors, removed ids) since generation `since`; None when the removal
@@ -133,10 +134,15 @@ class SavedVectors:
         return what was written; the caller keeps `vectors` from changing meanwhile."""
         vectors = vectors.resized()
         vectors.save(self.directory / f"vectors-{generation}.faiss")
+        previous = json.loads(self.store.meta("bases") or "null")
         with self.store.transaction() as db:
             self.store.set_meta(db, "bases", json.dumps(
                 {"generation": generation, "last_id": vectors.last_id, "size": len(vectors)}))
         remove_stale(self.directory, "vectors-", keep=generation, suffix=".faiss")
+        if previous is not None:
+            # The removal log back to the previous bases stays: a process that caught up since
+            # them goes on from where it is; one from before them loads the new bases.
+            self.store.forget_removed(previous["generation"])
         return vectors
 
 
@@ -145,13 +151,6 @@ def apply(vectors: VectorIndex, changes) -> None:
     ids, matrix, removed = changes
     vectors.remove(removed)
     vectors.add(ids, matrix)
-
-
-def forget_removals(directory: Path, store: Store) -> None:
-    """Drop the removal log up to the generation both saved bases have passed."""
-    bases = [newest_base(directory, "bm25-"), newest_base(directory, "vectors-", ".faiss")]
-    if all(bases):
-        store.forget_removed(min(generation for generation, _ in bases))
 
 
 def newest_base(directory: Path, prefix: str, suffix: str = "") -> tuple[int, Path] | None:

@@ -175,5 +175,5 @@ class LexicalIndex:
         average = json.loads((directory / "stats.json").read_text())["average_length"]
         if not math.isfinite(average):
             raise ValueError(f"{directory}: bad statistics")
-        retriever = bm25s.BM25.load(str(directory / "bm25"), show_progress=False) if len(ids) else None
+        retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False) if len(ids) else None
         return cls(retriever, ids, average)

@@ -17,7 +17,7 @@ from .fetching import Fetcher
 from .reader import Reader, load_reader
 from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
-from .generations import SavedBM25, SavedVectors, apply, forget_removals
+from .generations import SavedBM25, SavedVectors, apply
 from .lexical import LexicalIndex
 from .locking import SharedLock
 from .store import NewSpan, Store
@@ -333,7 +333,6 @@ class Library:
                 with self._lock:
                     if self._vectors is vectors:  # else changed meanwhile: reload
                         self._vectors = saved if self._generation == generation else None
-            forget_removals(self.directory, self.store)
 
     def close(self) -> None:
         """Release the database connection."""
