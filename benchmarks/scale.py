@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index import DEFAULT_MODEL, Library, SourceText, load_embedder  # noqa: E402
 from index import indexing  # noqa: E402
 from index.chunking import split_sentences  # noqa: E402
-from index.indexing import prepare  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared/eval/scifact"
 XQUAD = SCIFACT.parent / "xquad_en/xquad.en.json"
@@ -153,7 +152,7 @@ def in_process(library: Library, text: str) -> None:
     started = time.perf_counter()
     library.remove("notes://three-paragraphs")
     removal = time.perf_counter() - started
-    pending = prepare(indexing.document(document), "", library.embedder, library.chunk_tokens)
+    pending = indexing.prepare(indexing.document(document), "", library.embedder, library.chunk_tokens)
     chunks = [embed_input for *_, embed_input in pending.chunks]
     spans = [text[a:b] for a, b in pending.sentences]
     started = time.perf_counter()

@@ -28,8 +28,10 @@ from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.reader import WEIGHTS, CachedReader, Reader  # noqa: E402
 from index.retrieval import MODEL  # noqa: E402
 
-EXTRA = ("previous_reader", "next_reader", "position", "first")
-SETS = {"shipped features": 8, "+ neighbours' reader scores": 10}
+# Columns of `rows`: sentences.FEATURES (8), then previous and next sentence's reader score,
+# position in the chunk (0-1) and "first in the chunk".
+CHOICES = {"shipped features": [*range(8)], "+ neighbours' reader scores": [*range(10)],
+           "+ position in the chunk": [*range(8), 10, 11]}
 
 
 def rows(question, texts, embedder, reader) -> np.ndarray:
@@ -75,8 +77,7 @@ def main() -> None:
     data = groups(pickle.loads(TRIALS.read_bytes()), embedder, shipped, folds)
     names = list(data)
     print("| choice | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
-    for label, width in {**SETS, "+ position in the chunk": 12}.items():
-        columns = list(range(width)) if width != 12 else list(range(8)) + [10, 11]
+    for label, columns in CHOICES.items():
         pairs, labels = [], []
         for name in TUNING:
             for group in filter(None, data[name]):

@@ -49,13 +49,10 @@ def sentences_of(text: str) -> list[str]:
     return [text[a:b] for a, b in split_sentences(text)] or [text]
 
 
-CONTEXT = False  # --context: each sentence is read with the one before it
-
-
-def read_as(sentences: list[str]) -> list[str]:
-    """What the reader reads for each sentence: the sentence, and with --context the sentence
-    before it after a separator (cut first when too long)."""
-    if not CONTEXT:
+def read_as(sentences: list[str], context: bool) -> list[str]:
+    """What the reader reads for each sentence: the sentence, and with `context` (--context) the
+    sentence before it after a separator (cut first when too long)."""
+    if not context:
         return sentences
     return [s if i == 0 else f"{s} [SEP] {sentences[i - 1]}" for i, s in enumerate(sentences)]
 
@@ -64,7 +61,8 @@ def holds_answer(sentence: str, answers) -> bool:
     return any(a.lower() in sentence.lower() for a in answers)
 
 
-def examples(documents, questions, embedder, rng: random.Random) -> list[tuple[str, list[str], list[float]]]:
+def examples(documents, questions, embedder, rng: random.Random,
+             context: bool = False) -> list[tuple[str, list[str], list[float]]]:
     """One group per question: its passage's sentences (1 when it holds a gold answer) and a few
     sentences from the closest other passages (0); questions whose answer no sentence holds
     whole are left out."""
@@ -81,10 +79,10 @@ def examples(documents, questions, embedder, rng: random.Random) -> list[tuple[s
             continue
         order = np.argsort(-(passages @ vector))
         others = [sources[i] for i in order if sources[i] != gold][:NEGATIVE_PASSAGES]
-        pool = [read for o in others for s, read in zip(sentences_of(texts[o]), read_as(sentences_of(texts[o])))
+        pool = [read for o in others for s, read in zip(sentences_of(texts[o]), read_as(sentences_of(texts[o]), context))
                 if not holds_answer(s, question.answers)]
         negatives = rng.sample(pool, min(NEGATIVE_SENTENCES, len(pool)))
-        groups.append((question.text, read_as(own) + negatives, labels + [0.0] * len(negatives)))
+        groups.append((question.text, read_as(own, context) + negatives, labels + [0.0] * len(negatives)))
     return groups
 
 
@@ -145,14 +143,14 @@ def save(reader: Reader, path: Path, about: str) -> None:
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
-def held_out(reader: Reader, embedder, datasets) -> None:
+def held_out(reader: Reader, embedder, datasets, context: bool = False) -> None:
     """Sentence choice inside the gold passage: reader against the packaged model's cosine."""
     for name, (documents, questions) in zip(("xquad-report", "ester-dev"), datasets):
         texts = {d.source: d.text for d in documents}
         by_reader = by_cosine = 0
         for question in questions:
             sentences = sentences_of(texts[next(iter(question.relevant))])
-            scores = reader.score(question.text, read_as(sentences))
+            scores = reader.score(question.text, read_as(sentences, context))
             cosines = embedder.embed(sentences) @ embedder.embed([question.text])[0]
             by_reader += holds_answer(sentences[int(np.argmax(scores))], question.answers)
             by_cosine += holds_answer(sentences[int(np.argmax(cosines))], question.answers)
@@ -169,8 +167,6 @@ def main() -> None:
     parser.add_argument("--context", action="store_true",
                         help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
     args = parser.parse_args()
-    global CONTEXT
-    CONTEXT = args.context
     torch.set_num_threads(2)
     embedder = load_embedder()
     tune, held = tuning_and_held_out(args.shared)
@@ -178,12 +174,12 @@ def main() -> None:
     groups = []
     for documents, questions in tune:
         chosen = [q for q in questions if args.fold is None or fold_of(q) == args.fold]
-        groups += examples(documents, chosen, embedder, rng)
+        groups += examples(documents, chosen, embedder, rng, args.context)
     print(f"{len(groups)} questions, {sum(len(g[1]) for g in groups)} sentences", file=sys.stderr)
     reader = train(groups, args.epochs)
     save(reader, args.out, f"trained by benchmarks/train_reader.py, fold {args.fold}, epochs {args.epochs}")
     if args.fold is None:  # a fold's reader only scores the other fold, for fit_confidence.py
-        held_out(reader, embedder, held)
+        held_out(reader, embedder, held, args.context)
 
 
 if __name__ == "__main__":

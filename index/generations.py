@@ -101,7 +101,7 @@ class SavedVectors:
         if newest is not None:
             try:
                 vectors = VectorIndex.load(newest[1], dim)
-                changes = self.changes(vectors, newest[0], dim)
+                changes = self.changes(vectors, newest[0])
                 if changes is not None:
                     apply(vectors, changes)
                     return vectors
@@ -111,13 +111,13 @@ class SavedVectors:
         vectors.add(*self.store.all_vectors(dim))
         return vectors
 
-    def changes(self, vectors: VectorIndex, since: int, dim: int):
+    def changes(self, vectors: VectorIndex, since: int):
         """(added ids, their vectors, removed ids) since generation `since`; None when the removal
         log no longer reaches back that far."""
         removed = self.store.removed_since(since)
         if removed is None:
             return None
-        return (*self.store.all_vectors(dim, after_id=vectors.last_id), removed)
+        return (*self.store.all_vectors(vectors.dim, after_id=vectors.last_id), removed)
 
     def merge_due(self) -> bool:
         """Whether no base is saved, or the chunks added and removed since the last ones are

@@ -200,7 +200,7 @@ class Library:
         with self._lock:
             generation = self.store.generation()
             if self._vectors is not None and generation != self._generation:
-                changes = self._saved_vectors.changes(self._vectors, self._generation, self._vectors.dim)
+                changes = self._saved_vectors.changes(self._vectors, self._generation)
                 if changes is None:  # too far behind: the newest base instead
                     self._vectors = None
                 else:

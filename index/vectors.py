@@ -1,6 +1,5 @@
 """Inner-product search over normalised vectors, sized to the collection: exact (float32, then
-float16) up to APPROXIMATE_FROM chunks, an inverted-file index past it. This module alone talks
-to FAISS."""
+float16) up to APPROXIMATE_FROM chunks, a graph (HNSW) past it. This module alone talks to FAISS."""
 
 import os
 from pathlib import Path
@@ -35,17 +34,13 @@ class VectorIndex:
         held = faiss.vector_to_array(self._index.id_map)
         self.last_id = int(held.max()) if len(held) else 0  # the highest id ever added: later ones are newer
         self._removed = int(np.count_nonzero(held == REMOVED))
+        inner = faiss.downcast_index(self._index.index)
+        # "exact" (float32), "compact" (float16, exact search) or "approximate" (HNSW)
+        self.kind = "approximate" if isinstance(inner, faiss.IndexHNSW) else \
+            "compact" if isinstance(inner, faiss.IndexScalarQuantizer) else "exact"
 
     def __len__(self) -> int:
         return int(self._index.ntotal) - self._removed
-
-    @property
-    def kind(self) -> str:
-        """"exact" (float32), "compact" (float16, exact search) or "approximate" (HNSW)."""
-        inner = faiss.downcast_index(self._index.index)
-        if isinstance(inner, faiss.IndexHNSW):
-            return "approximate"
-        return "compact" if isinstance(inner, faiss.IndexScalarQuantizer) else "exact"
 
     def resized(self) -> "VectorIndex":
         """This index, or a copy of the kind its size calls for (COMPACT_FROM, APPROXIMATE_FROM);
