@@ -1,6 +1,6 @@
 """Fit the "not found" confidence (index/confidence.json) on tuning data; report on held-out data.
 
-Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials]
+Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials] [--only SET]
 
 Tuning data: the XQuAD articles with an even index and ESTER's train file. The reader
 (index/reader.py) was trained on the same questions, so its scores on them would be too good:
@@ -157,6 +157,9 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help=f"store the fitted model in {MODEL_FILE.name}")
     parser.add_argument("--from-trials", action="store_true",
                         help="refit from the trials the last run saved, without asking the questions again")
+    parser.add_argument("--only", action="append", choices=[*TUNING, "xquad-report", "ester-dev"],
+                        help="ask only this set's questions and save its trials for --from-trials (repeatable: "
+                             "run one process per core, then --from-trials)")
     args = parser.parse_args()
     embedder = CachedEmbedder(load_embedder())
     if CACHE.exists():
@@ -164,11 +167,17 @@ def main() -> None:
     shipped = CachedReader(Reader(WEIGHTS))
     folds = tuple(CachedReader(Reader(Path(str(FOLD_READER).format(f)))) for f in (0, 1))
     if args.from_trials:
-        results = pickle.loads(TRIALS.read_bytes())
+        results = pickle.loads(TRIALS.read_bytes()) if TRIALS.exists() else {}
+        for part in sorted(TRIALS.parent.glob("trials-*.pkl")):  # sets asked with --only
+            results |= pickle.loads(part.read_bytes())
     else:
+        wanted = {name: data for name, data in datasets(args.shared).items() if not args.only or name in args.only}
         results = {name: trials(name, *data, embedder, folds if name in TUNING else shipped)
-                   for name, data in datasets(args.shared).items()}
+                   for name, data in wanted.items()}
         CACHE.parent.mkdir(parents=True, exist_ok=True)
+        if args.only:  # one of several processes side by side: its own file, no fit
+            TRIALS.with_name(f"trials-{'+'.join(args.only)}.pkl").write_bytes(pickle.dumps(results))
+            return
         CACHE.write_bytes(pickle.dumps(embedder._vectors))
         TRIALS.write_bytes(pickle.dumps(results))  # for a closer look, or a refit (--from-trials)
 
