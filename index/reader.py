@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 WEIGHTS = Path(__file__).with_name("reader.safetensors")
 BASE_MODEL = "all-MiniLM-L6-v2"
 MAX_TOKENS = 128  # question + sentence; longer sentences are cut (their start matters most)
-BATCH = 32
+BATCH = 8  # pairs per forward pass (see `score`)
 
 
 class Reader:
@@ -63,15 +63,19 @@ class Reader:
         """Return one score per sentence, as a probability-like number in (0, 1)."""
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        out = []
+        out = np.empty(len(sentences), dtype=np.float32)
+        # Similar lengths together, a few at a time: a batch is as long as its longest pair, and
+        # a rerank's ~25 sentences padded to the longest cost half again (one core, XQuAD: 502 ms
+        # a question in one batch, 346 ms sorted in batches of 8; scores equal to 1e-6).
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         # A question's reading stays on one core: questions run side by side, one per core,
         # and spreading one over every core makes it wait for each of them on a busy machine.
         self._torch.set_num_threads(1)
         with self._torch.inference_mode():
-            for start in range(0, len(sentences), BATCH):
-                logits = self.logits(question, sentences[start : start + BATCH])
-                out.append(self._torch.sigmoid(logits).numpy())
-        return np.concatenate(out).astype(np.float32)
+            for start in range(0, len(order), BATCH):
+                part = order[start : start + BATCH]
+                out[part] = self._torch.sigmoid(self.logits(question, [sentences[i] for i in part])).numpy()
+        return out
 
 
 class CachedReader:

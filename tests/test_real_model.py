@@ -148,6 +148,8 @@ def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, ot
 
 
 def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
+    import numpy as np
+
     from index.reader import load_reader
 
     reader = load_reader()
@@ -158,6 +160,11 @@ def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
     scores = reader.score(question, sentences)
     assert scores.argmax() == 1, scores
     assert scores[2] < scores[0], scores  # unrelated text scores lowest
+    # Read in length-sorted batches: a sentence's score is its own, whatever it is read with.
+    many = sentences + [f"Sentence number {i} of a longer list, padded with a few more words." * (i % 3 + 1)
+                        for i in range(20)]
+    assert np.allclose(reader.score(question, many)[:3], scores, atol=1e-5)
+    assert np.allclose(reader.score(question, many[::-1])[::-1], reader.score(question, many), atol=1e-5)
 
 
 def test_past_the_exact_size_the_approximate_index_keeps_the_exact_top_ten(monkeypatch):
