@@ -79,8 +79,8 @@ def examples(documents, questions, embedder, rng: random.Random,
             continue
         order = np.argsort(-(passages @ vector))
         others = [sources[i] for i in order if sources[i] != gold][:NEGATIVE_PASSAGES]
-        pool = [read for o in others for s, read in zip(sentences_of(texts[o]), read_as(sentences_of(texts[o]), context))
-                if not holds_answer(s, question.answers)]
+        pool = [read for split in (sentences_of(texts[o]) for o in others)
+                for s, read in zip(split, read_as(split, context)) if not holds_answer(s, question.answers)]
         negatives = rng.sample(pool, min(NEGATIVE_SENTENCES, len(pool)))
         groups.append((question.text, read_as(own, context) + negatives, labels + [0.0] * len(negatives)))
     return groups

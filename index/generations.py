@@ -47,7 +47,7 @@ class SavedBM25:
         outside the lock, so that no question pays for it, here or in another process."""
         with self._lock:
             generation = self.store.generation()
-            if self._state is not None and generation == self._state[1] or self._state is None and not merge:
+            if (self._state is not None and generation == self._state[1]) or (self._state is None and not merge):
                 return  # up to date, or never loaded here (a process that only writes)
             self._building, start = generation, self._state
         try:
@@ -123,18 +123,22 @@ class SavedVectors:
         """Whether no base is saved, or the chunks added and removed since the last ones are
         enough to write new bases (`MERGE_MIN`, `MERGE_SHARE`). Read from the store: a process
         that only writes never loads the index to decide."""
-        saved = json.loads(self.store.meta("bases") or "null")
+        saved = self._bases()
         if saved is None or newest_base(self.directory, "vectors-", ".faiss") is None:
             return True
         changes = self.store.changes_since(saved["generation"], saved["last_id"])
         return changes > max(MERGE_MIN, MERGE_SHARE * saved["size"])
+
+    def _bases(self) -> dict | None:
+        """The saved bases' generation, last chunk id and size, as `save` wrote them."""
+        return json.loads(self.store.meta("bases") or "null")
 
     def save(self, vectors: VectorIndex, generation: int) -> VectorIndex:
         """Write `vectors` (compacted when it has grown enough) as the base of `generation`, and
         return what was written; the caller keeps `vectors` from changing meanwhile."""
         vectors = vectors.resized()
         vectors.save(self.directory / f"vectors-{generation}.faiss")
-        previous = json.loads(self.store.meta("bases") or "null")
+        previous = self._bases()
         with self.store.transaction() as db:
             self.store.set_meta(db, "bases", json.dumps(
                 {"generation": generation, "last_id": vectors.last_id, "size": len(vectors)}))
