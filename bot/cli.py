@@ -1,4 +1,4 @@
-"""The `verbatim` command: ingest, list, remove, ask, show, chat, serve and prepare."""
+"""The `verbatim` command: ingest, list, remove, ask, show, chat, serve, migrate and prepare."""
 
 import asyncio
 import datetime
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from index import Answer, Summary, VerbatimError
+from index import Answer, Library, Summary, VerbatimError
 
 from . import formatting, redaction
 from .config import Settings, SettingsError, StartupError
@@ -31,17 +31,18 @@ def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
     Settings come from the environment or .env (see .env.example).
     """
     settings = Settings.load(env_file)
-    _configure_logging("DEBUG" if verbose else settings.log_level, settings.telegram_bot_token)
+    _configure_logging("DEBUG" if verbose else settings.log_level, settings.telegram_bot_token,
+                       settings.milvus_token)
     ctx.obj = Context(settings)
 
 
-def _configure_logging(level: str, token: str | None) -> None:
+def _configure_logging(level: str, token: str | None, milvus_token: str | None = None) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redaction.install(token)  # every handler, every logger: the token never reaches the log
+    redaction.install(token, milvus_token)  # every handler, every logger: secrets never reach the log
     # httpx logs every request URL at INFO; quiet, not a secret: redaction covers those too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    for chatty in ("bm25s", "sentence_transformers", "apscheduler"):
+    for chatty in ("bm25s", "sentence_transformers", "apscheduler", "pymilvus", "milvus_lite"):
         logging.getLogger(chatty).setLevel(max(logging.getLogger().level, logging.WARNING))
 
 
@@ -219,6 +220,32 @@ def serve(obj: Context, index_dir: Path | None) -> None:
     library = obj.library(index_dir, create=True)
     library.embedder, library.vectors(), library.lexical(), library.reader  # all before the first question
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
+
+
+@cli.command()
+@click.option("--to", "target", required=True, metavar="URI",
+              help="A Milvus URI (http://host:19530, or a Milvus Lite file path.db), or a directory "
+                   "for an embedded index.")
+@index_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_obj
+def migrate(obj: Context, target: str, index_dir: Path | None, quiet: bool) -> None:
+    """Copy the index (VERBATIM_MILVUS_URI if set, else --index / VERBATIM_INDEX_DIR) into
+    another backend, vectors and summaries included: nothing is embedded again.
+
+    Embedded to Milvus: `verbatim migrate --to http://milvus:19530`. Back: run it with
+    VERBATIM_MILVUS_URI set and `--to DIR`. Documents already in the target are replaced.
+    """
+    source = obj.library(index_dir)
+    to_milvus = "://" in target or target.endswith(".db")
+    s = obj.settings
+    destination = Library(index_dir or s.index_dir if to_milvus else Path(target), model=source.model_name,
+                          chunk_tokens=s.chunk_tokens, milvus_uri=target if to_milvus else None,
+                          milvus_token=s.milvus_token if to_milvus else None)
+    if destination.where == source.where:
+        raise click.ClickException(f"{target} is the index being copied")
+    copied = source.copy_to(destination, progress=not quiet)
+    click.echo(f"{copied} documents copied from {source.where} to {destination.where}")
 
 
 @cli.command()

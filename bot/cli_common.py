@@ -28,4 +28,4 @@ class Context:
         return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
                        chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused",
                        fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader,
-                       runtime=s.runtime)
+                       runtime=s.runtime, milvus_uri=s.milvus_uri, milvus_token=s.milvus_token)

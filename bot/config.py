@@ -26,6 +26,8 @@ class Settings:
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     index_dir: Path = Path("data/index")
+    milvus_uri: str | None = None  # the index in Milvus (README, "Past one machine"); unset: in index_dir
+    milvus_token: str | None = field(default=None, repr=False)
     model: str = DEFAULT_MODEL
     admin_ids: frozenset[int] = frozenset()
     allowed_ids: frozenset[int] = frozenset()  # users and chats that may use the bot; empty: anyone
@@ -55,6 +57,8 @@ class Settings:
             api_base_url=get("TELEGRAM_API_BASE_URL") or defaults.api_base_url,
             file_base_url=get("TELEGRAM_FILE_BASE_URL") or defaults.file_base_url,
             index_dir=Path(get("VERBATIM_INDEX_DIR") or defaults.index_dir).expanduser(),
+            milvus_uri=get("VERBATIM_MILVUS_URI"),
+            milvus_token=get("VERBATIM_MILVUS_TOKEN"),
             model=get("VERBATIM_MODEL") or defaults.model,
             admin_ids=_ids(get("VERBATIM_ADMIN_IDS"), "VERBATIM_ADMIN_IDS"),
             allowed_ids=_ids(get("VERBATIM_ALLOWED_IDS"), "VERBATIM_ALLOWED_IDS"),

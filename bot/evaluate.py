@@ -8,7 +8,7 @@ import click
 
 from index import (
     Library, calibrate, evaluate as run, figures, load_beir, load_ester, load_squad,
-    not_found_precision_recall, squad_part,
+    not_found_precision_recall, scratch_collection, squad_part,
 )
 
 METHODS = ("bm25", "dense", "fused", "hybrid")
@@ -16,7 +16,10 @@ METHODS = ("bm25", "dense", "fused", "hybrid")
 
 @click.group("eval")
 def evaluate() -> None:
-    """Measure retrieval on a BEIR folder or a SQuAD file (BM25, dense, fused and hybrid)."""
+    """Measure retrieval on a BEIR folder or a SQuAD file (BM25, dense, fused and hybrid).
+
+    With VERBATIM_MILVUS_URI set, the indexes are built there (scratch collections, dropped after).
+    """
 
 
 @evaluate.command()
@@ -80,7 +83,8 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
     settings = obj.settings
     with tempfile.TemporaryDirectory() as scratch:
         library = Library(keep or scratch, model=settings.model, threshold=settings.threshold,
-                          chunk_tokens=settings.chunk_tokens, reader=settings.reader, runtime=settings.runtime)
+                          chunk_tokens=settings.chunk_tokens, reader=settings.reader, runtime=settings.runtime,
+                          **_backend(settings, keep))
         ingest = library.add(documents, progress=not as_json, summaries=False)
         results = {}
         for method in METHODS:
@@ -89,10 +93,14 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
             if squad and method == "hybrid":
                 precision, recall = not_found_precision_recall(report, settings.threshold)
                 results[method].update(not_found_precision=precision, not_found_recall=recall)
+        if not keep:
+            library.drop()
+        library.close()
     progress = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     by_size = [{"size": r.size or "all", **r.figures(settings.threshold)}
                for r in calibrate(documents, questions, settings.model, sizes, progress,
-                                  reader=settings.reader, runtime=settings.runtime)] if sizes else []
+                                  reader=settings.reader, runtime=settings.runtime, milvus_uri=settings.milvus_uri,
+                                  milvus_token=settings.milvus_token)] if sizes else []
     out = {"documents": len(documents), "questions": len(questions),
            "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results,
            "by_size": by_size}
@@ -119,6 +127,15 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
             click.echo(f"| {row['size']} | {row['answerable']} | {row['answered']:.3f} | {row['declined']:.3f} "
                        f"| {row['declined_answer_free']:.3f} | {row['not_found_precision']:.3f} "
                        f"| {row['not_found_recall']:.3f} |")
+
+
+def _backend(settings, keep: Path | None) -> dict:
+    """Where an evaluation builds its index: VERBATIM_MILVUS_URI when set, in scratch collections
+    dropped after (with --keep: the ones `verbatim ask` reads), else a directory."""
+    if not settings.milvus_uri:
+        return {}
+    return {"milvus_uri": settings.milvus_uri, "milvus_token": settings.milvus_token,
+            "collection": "verbatim" if keep else scratch_collection("report")}
 
 
 def _cell(value) -> str:

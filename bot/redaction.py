@@ -16,14 +16,14 @@ HIDDEN = "[token]"
 class RedactToken(logging.Filter):
     """Replace the token (and token-shaped strings) in a record's message and traceback."""
 
-    def __init__(self, token: str | None) -> None:
+    def __init__(self, token: str | None, *secrets: str | None) -> None:
         super().__init__()
-        self.token = token or None
+        self.secrets = [s for s in (token, *secrets) if s]  # e.g. VERBATIM_MILVUS_TOKEN too
 
     def redact(self, text: str) -> str:
-        """Return `text` with the token hidden."""
-        if self.token:
-            text = text.replace(self.token, HIDDEN)
+        """Return `text` with the token (and the other secrets) hidden."""
+        for secret in self.secrets:
+            text = text.replace(secret, HIDDEN)
         return TOKEN_SHAPE.sub(HIDDEN, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -38,9 +38,9 @@ class RedactToken(logging.Filter):
         return True
 
 
-def install(token: str | None) -> RedactToken:
+def install(token: str | None, *secrets: str | None) -> RedactToken:
     """Put the filter on every handler of the root logger (call after logging is configured)."""
-    redactor = RedactToken(token)
+    redactor = RedactToken(token, *secrets)
     for handler in logging.getLogger().handlers:
         for old in [f for f in handler.filters if isinstance(f, RedactToken)]:
             handler.removeFilter(old)

@@ -10,7 +10,7 @@ from .errors import (
     UnsupportedDocument,
     VerbatimError,
 )
-from .calibration import SIZES, SizeReport, calibrate
+from .calibration import SIZES, SizeReport, calibrate, scratch_collection
 from .evaluation import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
 from .evaluation import run as evaluate
 from .feeds import Feed, Feeds, PollReport
@@ -23,7 +23,7 @@ from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
 __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
     "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
-    "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
+    "Library", "scratch_collection", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",

@@ -59,11 +59,11 @@ class PollReport:
 
 
 class Feeds:
-    """The feeds of one index, stored beside its documents."""
+    """The feeds of one index, stored beside its documents (on Milvus: on this machine)."""
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self.store = library.store
+        self.store = library.local
         self.store.create(SCHEMA)
 
     def add(self, url: str) -> Feed:

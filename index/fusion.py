@@ -29,39 +29,18 @@ def candidates(
 ) -> list[tuple[int, float, float]]:
     """Return (chunk id, cosine, ranking score) best first, by the given method.
 
-    Work beyond BM25's own scoring is proportional to the candidates, not to the collection:
-    the top `depth` BM25 scores are partitioned out, and dense candidates' BM25 scores looked up.
+    Reads only the top `depth` of each method, the BM25 scores of the dense candidates and the
+    cosines of the BM25 ones: the same for the embedded index and an engine (index/milvus_store.py).
     """
     if method == "dense":
         return [(i, s, s) for i, s in vectors.search(query, depth)]
-    bm25 = lexical.scores(question)
-    top_bm25 = lexical.ids[top(bm25, depth)].tolist() if len(bm25) else []
+    dense = [] if method == "bm25" else [i for i, _ in vectors.search(query, depth)]
+    best, bm25 = lexical.scored(question, depth, dense)
     if method == "bm25":
-        ids = [i for i, score in zip(top_bm25, _lookup(lexical.ids, bm25, top_bm25)) if score > 0]
-        cosines = vectors.cosines(ids, query)
-        return [(i, c, b) for i, c, b in zip(ids, cosines, _lookup(lexical.ids, bm25, ids))]
-    ids = list(dict.fromkeys([i for i, _ in vectors.search(query, depth)] + top_bm25))
+        ids = [i for i in best if bm25[i] > 0]
+        return [(i, c, bm25[i]) for i, c in zip(ids, vectors.cosines(ids, query))]
+    ids = list(dict.fromkeys(dense + best))
     cosines = vectors.cosines(ids, query)
-    best = float(bm25.max()) if len(bm25) else 0.0
-    fused = fuse(cosines, _lookup(lexical.ids, bm25, ids), best, weight)
+    fused = fuse(cosines, np.array([bm25[i] for i in ids], dtype=np.float32), bm25[best[0]] if best else 0.0, weight)
     order = np.argsort(-fused, kind="stable")
     return [(ids[j], float(cosines[j]), float(fused[j])) for j in order]
-
-
-def top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the `k` highest scores, best first (ties: lower position first)."""
-    if len(scores) > k > 0:
-        kth = -np.partition(-scores, k - 1)[k - 1]
-        above = np.flatnonzero(scores > kth)
-        chosen = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
-    else:
-        chosen = np.arange(len(scores))[: max(k, 0)]
-    return chosen[np.lexsort((chosen, -scores[chosen]))]
-
-
-def _lookup(ids: np.ndarray, scores: np.ndarray, wanted: list[int]) -> np.ndarray:
-    """Scores of the wanted chunk ids (0 for ids BM25 does not hold); `ids` ascend."""
-    if not len(ids) or not wanted:
-        return np.zeros(len(wanted), dtype=np.float32)
-    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-    return np.where(ids[at] == wanted, scores[at], 0.0).astype(np.float32)

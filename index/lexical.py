@@ -153,6 +153,16 @@ class LexicalIndex:
         top = np.argsort(-scores, kind="stable")[:k]
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
+    def scored(self, question: str, depth: int, also: Sequence[int] = ()) -> tuple[list[int], dict[int, float]]:
+        """The `depth` best-scoring chunk ids, best first, and the BM25 score of each of them
+        and of the chunks `also` (0 for a chunk without a question word): what fusion reads."""
+        scores = self.scores(question)
+        if not len(scores):
+            return [], {int(i): 0.0 for i in also}
+        best = self.ids[top(scores, depth)].tolist()
+        wanted = list(dict.fromkeys(best + [int(i) for i in also]))
+        return best, dict(zip(wanted, _lookup(self.ids, scores, wanted).tolist()))
+
     def save(self, directory: Path) -> None:
         """Write the base (never the recent part) atomically: build in a temporary folder, then
         rename it into place."""
@@ -177,3 +187,22 @@ class LexicalIndex:
             raise ValueError(f"{directory}: bad statistics")
         retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False) if len(ids) else None
         return cls(retriever, ids, average)
+
+
+def top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the `k` highest scores, best first (ties: lower position first)."""
+    if len(scores) > k > 0:
+        kth = -np.partition(-scores, k - 1)[k - 1]
+        above = np.flatnonzero(scores > kth)
+        chosen = np.concatenate([above, np.flatnonzero(scores == kth)[: k - len(above)]])
+    else:
+        chosen = np.arange(len(scores))[: max(k, 0)]
+    return chosen[np.lexsort((chosen, -scores[chosen]))]
+
+
+def _lookup(ids: np.ndarray, scores: np.ndarray, wanted: list[int]) -> np.ndarray:
+    """Scores of the wanted chunk ids (0 for ids not held); `ids` ascend."""
+    if not len(ids) or not wanted:
+        return np.zeros(len(wanted), dtype=np.float32)
+    at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+    return np.where(ids[at] == wanted, scores[at], 0.0).astype(np.float32)

@@ -20,6 +20,7 @@ from .summaries import DigestItem, Summary, build_digest
 from .generations import SavedBM25, SavedVectors, apply
 from .lexical import LexicalIndex
 from .locking import SharedLock
+from .milvus_store import MilvusStore
 from .store import NewSpan, Store
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 from .vectors import VectorIndex
@@ -27,12 +28,13 @@ from .vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 DB_NAME = "verbatim.sqlite3"
+LOCAL_NAME = "local.sqlite3"  # on Milvus: what stays on this machine (followed feeds)
 DEFAULT_CHUNK_TOKENS = 128
 EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
 
 
 class Library:
-    """Documents, their chunks and vectors in one index directory."""
+    """Documents, their chunks and vectors: in one index directory, or in Milvus."""
 
     def __init__(
         self,
@@ -46,30 +48,42 @@ class Library:
         fetcher: Fetcher | None = None,
         reader: "bool | Reader" = False,
         runtime: str = "onnx",
+        milvus_uri: str | None = None,
+        milvus_token: str | None = None,
+        collection: str = "verbatim",
     ) -> None:
         """Open (or create) the index in `directory`; `embedder` replaces loading `model`
         (evaluation shares one cached embedder across many indexes); `fetcher` says how URLs
         are downloaded (which private hosts are allowed, size and time limits); `reader`
         (True: the packaged one, loaded on first search) scores the top sentences; `runtime`
-        runs the packaged model on onnxruntime ("onnx", "onnx-int8") or on torch ("torch")."""
+        runs the packaged model on onnxruntime ("onnx", "onnx-int8") or on torch ("torch").
+        With `milvus_uri` (a Lite file `path.db` or `http://host:19530`) the index is the
+        `collection`_* collections there and `directory` keeps only this machine's own state."""
         self.directory = Path(directory).expanduser()
-        if not (self.directory / DB_NAME).exists() and not create:
-            raise IndexNotFound(
-                f"No index in {self.directory} yet. Add documents first: verbatim ingest PATH"
-            )
+        if milvus_uri:
+            self.store: Store | MilvusStore = MilvusStore(milvus_uri, milvus_token, collection)
+            found = self.store.ready()
+        else:
+            found = (self.directory / DB_NAME).exists()
+        if not found and not create:
+            where = f"{milvus_uri} (collections {collection}_*)" if milvus_uri else str(self.directory)
+            raise IndexNotFound(f"No index in {where} yet. Add documents first: verbatim ingest PATH")
         self.directory.mkdir(parents=True, exist_ok=True)
         self.model_name = model
         self.runtime = runtime
         self.threshold = threshold
         self.chunk_tokens = chunk_tokens
-        self.store = Store(self.directory / DB_NAME)
+        if not milvus_uri:
+            self.store = Store(self.directory / DB_NAME)
+        # Followed feeds (index/feeds.py): beside the documents, or on this machine with Milvus.
+        self.local = self.store if isinstance(self.store, Store) else Store(self.directory / LOCAL_NAME)
         self._lock = threading.RLock()  # loading and writing, one thread at a time
         self._searching = SharedLock()  # questions side by side; in-place index changes alone
         self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._generation = -1
-        self._bm25 = SavedBM25(self.directory, self.store)
-        self._saved_vectors = SavedVectors(self.directory, self.store)
+        self._bm25 = SavedBM25(self.directory, self.local)
+        self._saved_vectors = SavedVectors(self.directory, self.local)  # neither is used on Milvus
         self.method = method
         self.fetcher = fetcher or Fetcher()
         self._reader = reader
@@ -79,10 +93,15 @@ class Library:
         built_with = self.store.meta("model")
         if built_with is not None and built_with != self.model_name:
             raise ModelMismatch(
-                f"The index in {self.directory} was built with model {built_with!r}, but "
+                f"The index in {self.where} was built with model {built_with!r}, but "
                 f"VERBATIM_MODEL is {self.model_name!r}. Set VERBATIM_MODEL={built_with}, "
                 "or choose another --index directory to build a new index."
             )
+
+    @property
+    def where(self) -> str:
+        """Where the index is, for messages."""
+        return self.store.uri if isinstance(self.store, MilvusStore) else str(self.directory)
 
     @property
     def embedder(self) -> Embedder:
@@ -92,7 +111,7 @@ class Library:
             dim = self.store.meta("dim")
             if dim is not None and int(dim) != embedder.dim:
                 raise ModelMismatch(
-                    f"The index in {self.directory} holds {dim}-d vectors but model "
+                    f"The index in {self.where} holds {dim}-d vectors but model "
                     f"{self.model_name!r} makes {embedder.dim}-d ones. Rebuild it in a new directory."
                 )
             self._embedder = embedder
@@ -125,10 +144,8 @@ class Library:
         docs = self.documents(after_generation, since)
         if not docs:
             return []
-        dim = int(self.store.meta("dim") or 0)
-        by_doc = self.store.document_vectors([d.id for d in docs], dim)
-        vectors = np.stack([_normalised(by_doc[d.id].mean(axis=0)) if len(by_doc[d.id])
-                            else np.zeros(dim, np.float32) for d in docs])
+        means = self.store.document_means([d.id for d in docs], int(self.store.meta("dim") or 0))
+        vectors = np.stack([means[d.id] for d in docs])
         return build_digest(docs, vectors, lambda d: self.summary(d.id))
 
     def matches(self, topic: str, document_ids: list[str]) -> list[Hit]:
@@ -192,11 +209,15 @@ class Library:
         return self._reader or None
 
     def lexical(self) -> LexicalIndex:
-        """Return the BM25 index for the index as it is now (index/generations.py)."""
-        return self._bm25.current()
+        """Return the BM25 index for the index as it is now (index/generations.py), or the
+        engine's BM25 on Milvus."""
+        return self.store.lexical if self.store.shared else self._bm25.current()
 
     def vectors(self) -> VectorIndex:
-        """Return the vector index, caught up with any process's changes since (generations.py)."""
+        """Return the vector index, caught up with any process's changes since (generations.py),
+        or the engine's vector search on Milvus."""
+        if self.store.shared:
+            return self.store.dense
         with self._lock:
             generation = self.store.generation()
             if self._vectors is not None and generation != self._generation:
@@ -312,16 +333,18 @@ class Library:
         if self.store.meta("model") is None:
             self.store.set_meta(db, "model", self.model_name)
             self.store.set_meta(db, "dim", str(self.embedder.dim))
-        self.store.set_meta(db, "generation", str(current + 1))
+        generation = self.store.next_generation(db)
         if current == self._generation:
-            self._generation = current + 1
+            self._generation = generation
         else:
             self._vectors = None  # another writer got in between: reload from the store
-        return current + 1
+        return generation
 
     def _saved(self) -> None:
         """After a change: BM25 caught up and, when a merge is due, new bases of both written;
-        questions run meanwhile (only an in-place change waits for them)."""
+        questions run meanwhile (only an in-place change waits for them). Nothing on Milvus."""
+        if self.store.shared:
+            return
         merge = self._saved_vectors.merge_due()
         self._bm25.refresh(merge)
         if merge:
@@ -334,12 +357,45 @@ class Library:
                     if self._vectors is vectors:  # else changed meanwhile: reload
                         self._vectors = saved if self._generation == generation else None
 
+    def copy_to(self, target: "Library", progress: bool = True) -> int:
+        """Copy every document, its chunks' and sentences' vectors and its summary into another
+        index (embedded or Milvus) without embedding anything; return how many were copied."""
+        if target.store.meta("model") not in (None, self.model_name) or target.model_name != self.model_name:
+            raise ModelMismatch(f"{target.where} holds vectors of another model than {self.model_name!r}")
+        dim = int(self.store.meta("dim") or 0)
+        copied, batch = 0, []
+        for stored in tqdm(self.store.export(), desc="Copying", unit="doc", disable=not progress or None):
+            batch.append(stored)
+            if sum(len(s.chunks) for s in batch) >= EMBED_BATCH * 8:
+                copied += target._put(batch, dim)
+                batch = []
+        copied += target._put(batch, dim)
+        target._saved()
+        return copied
+
+    def _put(self, stored: list, dim: int) -> int:
+        """Store documents copied from another index, as they were (see `copy_to`)."""
+        if not stored:
+            return 0
+        with self._lock, self.store.transaction() as db:
+            if self.store.meta("model") is None:
+                self.store.set_meta(db, "model", self.model_name)
+                self.store.set_meta(db, "dim", str(dim))
+            generation = self.store.next_generation(db)
+            for s in stored:
+                self.store.put_document(db, s.document, s.content_hash, s.chunks, generation, s.summary,
+                                        s.sentences, s.ingested_at)
+            self._vectors = None  # reloaded from the store on the next search
+        return len(stored)
+
+    def drop(self) -> None:
+        """Delete a Milvus index's collections (scratch indexes); embedded: nothing."""
+        if isinstance(self.store, MilvusStore):
+            self.store.drop()
+
     def close(self) -> None:
-        """Release the database connection."""
+        """Release the database connections."""
         self.store.close()
-
-
-def _normalised(vector: np.ndarray) -> np.ndarray:
-    norm = np.linalg.norm(vector)
-    return (vector / norm).astype(np.float32) if norm else vector.astype(np.float32)
+        if self.local is not self.store:
+            self.local.close()
 

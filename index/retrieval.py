@@ -147,8 +147,8 @@ def _sentence_vectors(store: Store, ranked: list[tuple[StoredChunk, float, float
     """The chunks' sentence vectors, in order, as stored at ingest; any not stored (an index
     built before sentences were stored) are embedded now."""
     rows: list[np.ndarray | None] = []
-    for (chunk, *_), spans in zip(ranked, sentences):
-        stored = store.sentence_vectors(chunk.document.id, chunk.start, chunk.end)
+    found = store.sentence_vectors([(chunk.document.id, chunk.start, chunk.end) for chunk, *_ in ranked])
+    for stored, spans in zip(found, sentences):
         rows += [stored.get((span.start, span.end)) for span in spans]
     texts = [span for spans in sentences for span in spans]
     missing = [i for i, row in enumerate(rows) if row is None]

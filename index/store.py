@@ -75,6 +75,18 @@ class StoredChunk:
     document: Document
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document with everything stored for it: what `export` yields and a copy writes."""
+
+    document: Document
+    content_hash: str
+    ingested_at: str
+    summary: list[tuple[int, int]]
+    chunks: list[NewSpan]
+    sentences: list[NewSpan]
+
+
 class _Rows:
     """A statement's result, read in full while the connection was held."""
 
@@ -123,6 +135,8 @@ class _Serialized:
 class Store:
     """Thin typed access to the SQLite file; every write is one transaction."""
 
+    shared = False  # the index is this directory's files (MilvusStore: an engine's collections)
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = _Serialized(sqlite3.connect(path, check_same_thread=False, timeout=30,
@@ -168,6 +182,12 @@ class Store:
         """Return the counter that every change to the chunks increments."""
         return int(self.meta("generation") or 0)
 
+    def next_generation(self, db: "_Serialized") -> int:
+        """Advance the change counter inside a write; return the new generation."""
+        generation = self.generation() + 1
+        self.set_meta(db, "generation", str(generation))
+        return generation
+
     def content_hash(self, document_id: str) -> str | None:
         """Return the stored document's content hash, if it is stored."""
         row = self._db.execute(
@@ -189,24 +209,29 @@ class Store:
                     found[h] = np.frombuffer(blob, dtype=dtype).astype(np.float32)
         return found
 
-    def sentence_vectors(self, document_id: str, start: int, end: int) -> dict[tuple[int, int], np.ndarray]:
-        """Return the stored vectors of a document's sentences within [start, end)."""
-        rows = self._db.execute(
-            "SELECT start, end, vector FROM sentences WHERE document_id = ? AND start >= ? AND start < ?"
-            " AND end <= ?", (document_id, start, end, end)).fetchall()
-        return {(a, b): np.frombuffer(blob, dtype=np.float16).astype(np.float32) for a, b, blob in rows}
+    def sentence_vectors(self, ranges: list[tuple[str, int, int]]) -> list[dict[tuple[int, int], np.ndarray]]:
+        """For each (document id, start, end): the stored vectors of the document's sentences
+        within [start, end), by (start, end)."""
+        found = []
+        for document_id, start, end in ranges:
+            rows = self._db.execute(
+                "SELECT start, end, vector FROM sentences WHERE document_id = ? AND start >= ? AND start < ?"
+                " AND end <= ?", (document_id, start, end, end)).fetchall()
+            found.append({(a, b): np.frombuffer(blob, dtype=np.float16).astype(np.float32) for a, b, blob in rows})
+        return found
 
     def put_document(
         self, db: "_Serialized", doc: Document, content_hash: str, chunks: list[NewSpan],
         generation: int, summary: list[tuple[int, int]], sentences: Iterable[NewSpan] = (),
+        ingested_at: str | None = None,
     ) -> tuple[list[int], list[int]]:
         """Store or replace a document, its chunks and its sentences' vectors; return (removed
-        chunk ids, new chunk ids)."""
+        chunk ids, new chunk ids). `ingested_at` (default: now) keeps a copied document's date."""
         removed = self.delete_document(db, doc.id, generation)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
             " generation, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, _now(),
+            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or _now(),
              generation, json.dumps(summary)),
         )
         added = []
@@ -294,8 +319,8 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE documents SET summary = ? WHERE id = ?", (json.dumps(spans), document_id))
 
-    def document_vectors(self, document_ids: list[str], dim: int) -> dict[str, np.ndarray]:
-        """Return each document's chunk vectors as a matrix."""
+    def document_means(self, document_ids: list[str], dim: int) -> dict[str, np.ndarray]:
+        """Return each document's mean chunk vector, normalised (zeros without chunks)."""
         out: dict[str, list[np.ndarray]] = {doc_id: [] for doc_id in document_ids}
         for i in range(0, len(document_ids), 500):
             part = document_ids[i : i + 500]
@@ -304,7 +329,24 @@ class Store:
                 f"SELECT document_id, vector FROM chunks WHERE document_id IN ({marks}) ORDER BY id", part
             ):
                 out[doc_id].append(np.frombuffer(blob, dtype=np.float32))
-        return {k: np.stack(v) if v else np.zeros((0, dim), np.float32) for k, v in out.items()}
+        return {k: mean_vector(v, dim) for k, v in out.items()}
+
+    def export(self) -> Iterator[StoredDocument]:
+        """Every document with its chunks' and sentences' vectors, for a copy to another store."""
+        for (doc_id,) in self._db.execute("SELECT id FROM documents ORDER BY generation, id").fetchall():
+            row = self._db.execute("SELECT content_hash, ingested_at, summary FROM documents WHERE id = ?",
+                                   (doc_id,)).fetchone()
+            if row is None:  # removed meanwhile
+                continue
+            chunks = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float32)) for a, b, h, v in self._db.execute(
+                "SELECT start, end, embed_hash, vector FROM chunks WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
+            sentences = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float16).astype(np.float32))
+                         for a, b, h, v in self._db.execute(
+                             "SELECT start, end, embed_hash, vector FROM sentences WHERE document_id = ?", (doc_id,))]
+            document = self.document(doc_id)
+            if document is not None:
+                yield StoredDocument(document, row[0], row[1], [tuple(p) for p in json.loads(row[2])],
+                                     chunks, sentences)
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
         """Return the vectors of these chunks, in the given order."""
@@ -351,6 +393,15 @@ class Store:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
         return ids, matrix
+
+
+def mean_vector(vectors: list[np.ndarray], dim: int) -> np.ndarray:
+    """The normalised mean of some vectors; zeros for none."""
+    if not vectors:
+        return np.zeros(dim, np.float32)
+    mean = np.mean(vectors, axis=0)
+    norm = np.linalg.norm(mean)
+    return (mean / norm).astype(np.float32) if norm else mean.astype(np.float32)
 
 
 def _now() -> str:

@@ -5,6 +5,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,9 +39,24 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+BOTH_BACKENDS = pytest.mark.parametrize("backend", ["embedded", "milvus"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def backend(request) -> str:
+    """Where the index lives: "embedded" (the default) or "milvus" (Milvus Lite, a file in the
+    test's folder); a module runs on both with `pytestmark = BOTH_BACKENDS`."""
+    backend = getattr(request, "param", "embedded")
+    if backend == "milvus":
+        pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+    return backend
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str) -> Settings:
+    milvus = {"VERBATIM_MILVUS_URI": str(tmp_path / "milvus.db")} if backend == "milvus" else {}
     return Settings.from_mapping({
+        **milvus,
         "VERBATIM_INDEX_DIR": str(tmp_path / "index"),
         "VERBATIM_MODEL": HASH_MODEL,
         "VERBATIM_THRESHOLD": str(HASH_THRESHOLD),
@@ -55,10 +74,36 @@ def library(settings: Settings, tmp_path: Path) -> index.Library:
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLES, docs)
     lib = index.Library(settings.index_dir, model=settings.model, threshold=settings.threshold,
-                        fetcher=index.Fetcher(allowed_hosts=settings.allow_private_hosts))
+                        fetcher=index.Fetcher(allowed_hosts=settings.allow_private_hosts),
+                        milvus_uri=settings.milvus_uri)
     lib.ingest([str(docs)], progress=False)
     yield lib
     lib.close()
+
+
+@pytest.fixture
+def milvus_server(tmp_path: Path):
+    """A `milvus-lite server` on 127.0.0.1 that several processes share; yields its URI."""
+    pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
+                               str(tmp_path / "milvus-server"), "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("milvus-lite server did not start")
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
 
 
 @pytest.fixture

@@ -5,11 +5,13 @@ import json
 import pytest
 
 from bot.cli import main
-from tests.conftest import HASH_MODEL, HASH_THRESHOLD, SAMPLES
+from tests.conftest import BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, SAMPLES
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, capsys):
+def run(tmp_path, monkeypatch, capsys, backend):
+    if backend == "milvus":
+        monkeypatch.setenv("VERBATIM_MILVUS_URI", str(tmp_path / "milvus.db"))
     monkeypatch.setenv("VERBATIM_MODEL", HASH_MODEL)
     monkeypatch.setenv("VERBATIM_THRESHOLD", str(HASH_THRESHOLD))
     monkeypatch.setenv("VERBATIM_READER", "off")  # the hash model's tests need no reader
@@ -24,6 +26,7 @@ def run(tmp_path, monkeypatch, capsys):
     return run
 
 
+@BOTH_BACKENDS
 def test_ingest_list_ask_show_remove(run, tmp_path):
     index = ["--index", str(tmp_path / "idx")]
     code, out, _ = run("ingest", str(SAMPLES), *index, "--quiet")
@@ -55,6 +58,7 @@ def test_ingest_list_ask_show_remove(run, tmp_path):
     assert code == 1 and err.startswith("Error: No document")
 
 
+@BOTH_BACKENDS
 def test_batch_answers_one_json_line_per_question_in_order(run, tmp_path):
     index = ["--index", str(tmp_path / "idx")]
     run("ingest", str(SAMPLES), *index, "--quiet")
@@ -88,7 +92,7 @@ def test_bad_settings_are_reported_by_name(run, monkeypatch, tmp_path):
 
 def test_help_explains_every_command(run):
     code, out, _ = run("--help")
-    for command in ("ingest", "documents", "remove", "ask", "show", "chat", "serve", "prepare"):
+    for command in ("ingest", "documents", "remove", "ask", "show", "chat", "serve", "migrate", "prepare"):
         assert command in out
     code, out, _ = run("ask", "--help")
     assert "--batch" in out and "--json" in out and "--index" in out

@@ -5,7 +5,9 @@ import re
 
 from bot import handlers
 from index import SourceText
-from tests.conftest import bot_call, reply_to
+from tests.conftest import BOTH_BACKENDS, bot_call, reply_to
+
+pytestmark = BOTH_BACKENDS  # the bot does not know where the index is
 
 
 def visible(text: str) -> str:

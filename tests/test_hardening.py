@@ -3,6 +3,7 @@
 import asyncio
 import dataclasses
 import logging
+import socket
 
 import pytest
 
@@ -47,6 +48,25 @@ async def test_the_token_never_reaches_the_log_or_a_reply(settings, library, cap
         assert SECRET not in record.getMessage() and SECRET not in (record.exc_text or ""), record.name
     assert SECRET not in caplog.text
     assert not [p for name, p in api.calls if SECRET in str(p.get("text", ""))]
+
+
+def test_an_unreachable_milvus_is_one_line_and_its_token_stays_out_of_the_log(tmp_path, monkeypatch, capsys,
+                                                                             caplog):
+    pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+    from bot.cli import main
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    password = "root:Milvus-S3cret-passw0rd"
+    monkeypatch.setenv("VERBATIM_MILVUS_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("VERBATIM_MILVUS_TOKEN", password)
+    monkeypatch.setenv("VERBATIM_MODEL", HASH_MODEL)
+    caplog.set_level(logging.DEBUG)
+    code = main(["-v", "documents", "--index", str(tmp_path / "idx")])
+    err = capsys.readouterr().err
+    assert code == 1 and f"Cannot open Milvus at http://127.0.0.1:{port}" in err
+    assert password not in err and password not in caplog.text
 
 
 def test_token_shaped_strings_are_hidden_even_when_not_the_configured_token():

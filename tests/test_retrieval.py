@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from index import SourceText
 from index.evaluation import Question, QuestionResult, Report, load_beir
-from index.fusion import candidates, fuse, top
-from index.lexical import LexicalIndex
+from index.fusion import candidates, fuse
+from index.lexical import LexicalIndex, top
 from tests.test_library import make_library
 
 

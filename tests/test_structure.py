@@ -19,7 +19,7 @@ def imports(package: str) -> set[str]:
 
 def test_index_never_imports_telegram_and_bot_never_imports_numerics():
     assert "telegram" not in imports("index")
-    assert not {"faiss", "numpy", "sentence_transformers", "torch"} & imports("bot")
+    assert not {"faiss", "numpy", "sentence_transformers", "torch", "pymilvus"} & imports("bot")
 
 
 def test_bot_uses_only_the_public_index_api():
@@ -40,6 +40,6 @@ def test_every_setting_is_documented_in_env_example():
 
 
 def test_settings_never_show_the_token():
-    settings = Settings.from_mapping({"TELEGRAM_BOT_TOKEN": "123:SECRET"})
-    assert "SECRET" not in repr(settings)
+    settings = Settings.from_mapping({"TELEGRAM_BOT_TOKEN": "123:SECRET", "VERBATIM_MILVUS_TOKEN": "root:MILVUS"})
+    assert "SECRET" not in repr(settings) and "MILVUS" not in repr(settings)
     assert settings.api_base_url == "https://api.telegram.org/bot"

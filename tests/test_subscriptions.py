@@ -7,7 +7,7 @@ import sys
 
 from bot.sending import RETRIES
 from index import Feeds, SourceText
-from tests.conftest import HASH_MODEL, ROOT, Clock, bot_call, bot_running, reply_to
+from tests.conftest import BOTH_BACKENDS, HASH_MODEL, ROOT, Clock, bot_call, bot_running, reply_to
 from tests.fakes.web import FakeWebsite
 
 OTTERS = ("Sea otters hold hands while they sleep so that they do not drift apart. "
@@ -45,6 +45,7 @@ async def test_topic_alert_for_a_document_ingested_by_another_process(running_bo
     assert len(alerts) == 1  # not repeated on later checks, nothing about the tax document
 
 
+@BOTH_BACKENDS
 async def test_topic_alert_from_a_feed_with_conditional_get(bot_api, settings, library):
     rss = """<?xml version="1.0"?><rss version="2.0"><channel><title>Nature wire</title>
       <item><title>Otters hold hands</title><link>{otters}</link><guid>otters-1</guid>

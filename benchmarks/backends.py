@@ -1,0 +1,105 @@
+"""The embedded index against Milvus (Lite in-process, and a `milvus-lite server` over gRPC) in
+one run: ingest throughput, the copy of an index (`verbatim migrate`: no embedding), question
+latency p50 / p95 and Recall@1 on the same documents and questions.
+
+Usage: python benchmarks/backends.py [--file XQUAD] [--limit N] [--reader] [--no-server]
+
+Documents are XQuAD's 240 paragraphs, questions the report half (first --limit of 567). One model
+is loaded and shared, so each backend embeds every chunk itself (nothing cached between them).
+"""
+
+import argparse
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from index import Library, load_embedder, load_squad, squad_part  # noqa: E402
+
+DEFAULT_FILE = ROOT.parent / "shared/eval/xquad_en/xquad.en.json"
+
+
+def measure(name: str, library: Library, documents, questions, source: Library | None) -> dict:
+    started = time.perf_counter()
+    report = library.add(documents)  # summaries included, as `verbatim ingest` does
+    ingest = time.perf_counter() - started
+    copy = None
+    if source is not None:  # the same documents copied from the embedded index, nothing embedded
+        library.drop()
+        started = time.perf_counter()
+        source.copy_to(library, progress=False)
+        copy = time.perf_counter() - started
+    library.search("warm up")
+    times, hits = [], 0
+    for question in questions:
+        started = time.perf_counter()
+        ranked = library.rank(question.text, 10)
+        times.append(1000 * (time.perf_counter() - started))
+        hits += bool(ranked) and ranked[0].document.source in question.relevant
+    return {"backend": name, "chunks": report.chunks_embedded, "ingest": len(documents) / ingest,
+            "chunk_rate": report.chunks_embedded / ingest, "copy": len(documents) / copy if copy else None,
+            "p50": statistics.median(times), "p95": statistics.quantiles(times, n=20)[-1],
+            "recall": hits / len(questions)}
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir", str(data),
+                               "--host", "127.0.0.1", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return server, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.05)
+    server.kill()
+    raise SystemExit("milvus-lite server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
+    parser.add_argument("--limit", type=int, default=300, help="questions asked of each backend")
+    parser.add_argument("--reader", action="store_true", help="answer with the reader on (the bot's default)")
+    parser.add_argument("--no-server", action="store_true", help="skip the milvus-lite server")
+    args = parser.parse_args()
+    documents, questions = load_squad(args.file)
+    questions = squad_part(documents, questions, "report")[1][: args.limit]
+    embedder = load_embedder("all-MiniLM-L6-v2", "onnx")
+    embedder.embed(["warm up"])
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        embedded = Library(scratch / "embedded", embedder=embedder, reader=args.reader)
+        rows.append(measure("embedded (SQLite + FAISS + bm25s)", embedded, documents, questions, None))
+        lite = Library(scratch / "lite", embedder=embedder, reader=args.reader, milvus_uri=str(scratch / "lite.db"))
+        rows.append(measure("Milvus Lite (in-process)", lite, documents, questions, embedded))
+        lite.close()
+        if not args.no_server:
+            server, uri = start_server(scratch / "server")
+            try:
+                remote = Library(scratch / "remote", embedder=embedder, reader=args.reader, milvus_uri=uri)
+                rows.append(measure("milvus-lite server (gRPC, 127.0.0.1)", remote, documents, questions, embedded))
+                remote.close()
+            finally:
+                server.terminate()
+                server.wait(10)
+    print(f"{len(documents)} documents, {len(questions)} questions, reader {'on' if args.reader else 'off'}")
+    print("| backend | chunks | ingest documents/s | chunks/s | copy documents/s | question p50 / p95 ms | Recall@1 |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        copy = f"{r['copy']:.0f}" if r["copy"] else "-"
+        print(f"| {r['backend']} | {r['chunks']} | {r['ingest']:.1f} | {r['chunk_rate']:.1f} | {copy} "
+              f"| {r['p50']:.1f} / {r['p95']:.1f} | {r['recall']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()
