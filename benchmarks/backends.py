@@ -9,9 +9,7 @@ is loaded and shared, so each backend embeds every chunk itself (nothing cached 
 """
 
 import argparse
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from index import Library, load_embedder, load_squad, squad_part  # noqa: E402
+from tests.conftest import start_milvus_server  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared/eval/xquad_en/xquad.en.json"
 
@@ -47,23 +46,6 @@ def measure(name: str, library: Library, documents, questions, source: Library |
             "recall": hits / len(questions)}
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir", str(data),
-                               "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return server, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.05)
-    server.kill()
-    raise SystemExit("milvus-lite server did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE)
@@ -84,7 +66,7 @@ def main() -> None:
         rows.append(measure("Milvus Lite (in-process)", lite, documents, questions, embedded))
         lite.close()
         if not args.no_server:
-            server, uri = start_server(scratch / "server")
+            server, uri = start_milvus_server(scratch / "server")
             try:
                 remote = Library(scratch / "remote", embedder=embedder, reader=args.reader, milvus_uri=uri)
                 rows.append(measure("milvus-lite server (gRPC, 127.0.0.1)", remote, documents, questions, embedded))

@@ -13,6 +13,7 @@ from . import documents as loader
 from .errors import DocumentNotFound, UnsupportedDocument
 from .fetching import Fetcher, expect_ok
 from .library import Library
+from .store import now
 from .types import IngestReport, SourceText
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class Feeds:
         if not loader.is_url(url):
             raise UnsupportedDocument(f"{url}: a feed must be an http(s) URL")
         with self.store.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)", (url, _now()))
+            db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)", (url, now()))
         return next(f for f in self.all() if f.url == url)
 
     def all(self) -> list[Feed]:
@@ -121,7 +122,7 @@ class Feeds:
         with self.store.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO feed_entries (feed_url, entry_key, source, seen_at, error)"
-                " VALUES (?, ?, ?, ?, ?)", [(f, k, s, _now(), e) for f, k, s, e in seen])
+                " VALUES (?, ?, ?, ?, ?)", [(f, k, s, now(), e) for f, k, s, e in seen])
         return PollReport(len(feeds), not_modified, len(sources), report, tuple(errors))
 
     def _fetch(self, url: str, fetcher: Fetcher) -> list[tuple[str, dict]] | None:
@@ -170,7 +171,7 @@ class Feeds:
         return SourceText(link or f"feed:{_key(entry)}", title, text, published)
 
     def _set(self, url: str, **fields) -> None:
-        fields["polled_at"] = _now()
+        fields["polled_at"] = now()
         columns = ", ".join(f"{name} = ?" for name in fields)
         with self.store.transaction() as db:
             db.execute(f"UPDATE feeds SET {columns} WHERE url = ?", (*fields.values(), url))
@@ -195,7 +196,3 @@ def _feed_text(entry: dict) -> str:
     parts = [c.get("value", "") for c in entry.get("content", [])] or [entry.get("summary", "")]
     text = html.unescape(re.sub(r"<[^>]+>", " ", " ".join(parts)))
     return re.sub(r"[ \t]+", " ", text).strip()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

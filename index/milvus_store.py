@@ -19,7 +19,6 @@ write that is slow to show cannot slip behind a cursor (deliveries are deduplica
 document by the bot, so seeing a document twice costs nothing).
 """
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import VerbatimError
-from .store import NewSpan, StoredChunk, StoredDocument, mean_vector
+from .store import NewSpan, StoredChunk, StoredDocument, mean_vector, now
 from .types import Document, DocumentInfo
 
 
@@ -43,6 +42,8 @@ QUERY_LIMIT = 16_384  # Milvus's most rows for one query: past it, an iterator r
 ANALYZER = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["_english_"]},
                                                 {"type": "stemmer", "language": "english"}]}
 KINDS = ("chunks", "documents", "texts", "sentences")
+FILTERED = {"chunks": ("document_id", "embed_hash"), "sentences": ("document_id", "embed_hash"),
+            "texts": ("document_id",), "documents": ("generation",)}
 MODEL_PROPERTY = "verbatim.model"  # on the chunks collection: the model its vectors come from
 
 
@@ -79,7 +80,7 @@ class MilvusStore:
     shared = True
 
     def __init__(self, uri: str, token: str | None = None, prefix: str = "verbatim") -> None:
-        self.uri, self.prefix = uri, prefix
+        self.uri = uri
         self.client = connect(uri, token)
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
@@ -127,6 +128,7 @@ class MilvusStore:
         documents.add_field("summary", DataType.VARCHAR, max_length=65_535)
         documents.add_field("generation", DataType.INT64)
         documents.add_field("chunks", DataType.INT64)
+        documents.add_field("parts", DataType.INT64)  # pieces of its text in `texts`
         documents.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)  # the mean chunk vector
         texts = schema()
         texts.add_field("id", DataType.VARCHAR, is_primary=True, max_length=128)
@@ -160,6 +162,8 @@ class MilvusStore:
             index.add_index("vector", index_type="AUTOINDEX", metric_type="IP")
             if kind == "chunks":
                 index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+            for field_name in FILTERED[kind]:  # what deletes, updates and listings filter on
+                index.add_index(field_name, index_type="INVERTED")
             try:
                 self.client.create_collection(self.names[kind], schema=made, index_params=index,
                                               consistency_level="Strong")
@@ -235,10 +239,10 @@ class MilvusStore:
         documents = []
         for doc, content_hash, version, spans, sentence_spans, summary, ingested_at in writes.documents:
             parts[doc.id] = {
-                "texts": [{"id": f"{doc.id}:{version}:{n}", "document_id": doc.id, "version": version, "part": n,
-                           "text": doc.text[at : at + TEXT_PIECE], "vector": [0.0, 0.0]}
-                          for n, at in enumerate(range(0, max(len(doc.text), 1), TEXT_PIECE))],
-                "sentences": [{"id": f"{doc.id}:{version}:{s.start}:{s.end}", "document_id": doc.id,
+                "texts": [{"id": _text_id(doc.id, version, n), "document_id": doc.id, "version": version,
+                           "part": n, "text": doc.text[n * TEXT_PIECE : (n + 1) * TEXT_PIECE], "vector": [0.0, 0.0]}
+                          for n in range(_pieces(doc.text))],
+                "sentences": [{"id": _sentence_id(doc.id, version, s.start, s.end), "document_id": doc.id,
                                "version": version, "start": s.start, "end": s.end, "embed_hash": s.embed_hash,
                                "vector": _floats(s.vector)} for s in sentence_spans],
                 "chunks": [{"id": chunk_id(doc.id, version, n), "document_id": doc.id, "version": version,
@@ -246,8 +250,9 @@ class MilvusStore:
                             "text": _clip(f"{doc.title}\n{doc.text[c.start:c.end]}"), "vector": _floats(c.vector)}
                            for n, c in enumerate(spans)]}
             documents.append({"id": doc.id, "source": _clip(doc.source), "title": _clip(doc.title),
-                              "published": doc.published or "", "version": version, "content_hash": content_hash,
-                              "ingested_at": ingested_at or _now(), "summary": json.dumps(summary),
+                              "published": (doc.published or "")[:64], "version": version,
+                              "content_hash": content_hash, "ingested_at": ingested_at or now(),
+                              "summary": json.dumps(summary), "parts": _pieces(doc.text),
                               "chunks": len(spans), "generation": 0,
                               "vector": _floats(mean_vector([c.vector for c in spans], self._layout[1]))})
         self._upsert(parts.values())
@@ -291,11 +296,9 @@ class MilvusStore:
         mine = [d for d in documents if current.get(d["id"]) == d["version"]]
         if not mine:
             return
-        held: dict[str, int] = {}
-        for row in self._query("chunks", _within("document_id", [d["id"] for d in mine]), ["document_id", "version"]):
-            if row["version"] == current[row["document_id"]]:
-                held[row["document_id"]] = held.get(row["document_id"], 0) + 1
-        lost = [d["id"] for d in mine if held.get(d["id"], 0) < d["chunks"]]
+        held = {row["id"] for row in self._get("chunks", [c["id"] for d in mine for c in parts[d["id"]]["chunks"]],
+                                               ["id"])}
+        lost = [d["id"] for d in mine if any(c["id"] not in held for c in parts[d["id"]]["chunks"])]
         if lost:
             self._upsert(parts[doc_id] for doc_id in lost)
 
@@ -342,16 +345,15 @@ class MilvusStore:
                     found[row["embed_hash"]] = np.asarray(row["vector"], dtype=np.float32)
         return found
 
-    def sentence_vectors(self, ranges: list[tuple[str, int, int]]) -> list[dict[tuple[int, int], np.ndarray]]:
-        """For each (document id, start, end): the stored vectors of the document's sentences
-        within [start, end), by (start, end); one query for all."""
-        if not ranges:
-            return []
-        where = " or ".join(f"({_equals('document_id', d)} and start >= {int(a)} and start < {int(b)}"
-                            f" and end <= {int(b)})" for d, a, b in ranges)
-        rows = self._query("sentences", where, ["document_id", "start", "end", "vector"])
-        return [{(r["start"], r["end"]): np.asarray(r["vector"], dtype=np.float32) for r in rows
-                 if r["document_id"] == d and a <= r["start"] < b and r["end"] <= b} for d, a, b in ranges]
+    def sentence_vectors(self, wanted: list[tuple[StoredChunk, list[tuple[int, int]]]],
+                         ) -> list[dict[tuple[int, int], np.ndarray]]:
+        """For each chunk (and its sentences' spans): the stored vectors of its sentences, by
+        (start, end), fetched by their ids in one call."""
+        ids = [_sentence_id(chunk.document.id, chunk.version, a, b) for chunk, spans in wanted for a, b in spans]
+        rows = {r["id"]: r["vector"] for r in self._get("sentences", ids, ["vector"])}
+        return [{(a, b): np.asarray(rows[key], dtype=np.float32) for a, b in spans
+                 if (key := _sentence_id(chunk.document.id, chunk.version, a, b)) in rows}
+                for chunk, spans in wanted]
 
     def find_document_id(self, ref: str) -> str | None:
         """Resolve a document id, an id prefix or a source to an id."""
@@ -373,24 +375,19 @@ class MilvusStore:
         return found[0] if found else None
 
     def _documents(self, ids: list[str]) -> dict[str, tuple[Document, str]]:
-        """These documents with their texts, each with its current version."""
-        rows = self._get("documents", list(dict.fromkeys(ids)), ["title", "source", "published", "version"])
-        if not rows:
-            return {}
-        current = {(r["id"], r["version"]) for r in rows}
-        pieces: dict[str, list[tuple[int, str]]] = {}
-        for piece in self._query("texts", _within("document_id", [r["id"] for r in rows]),
-                                 ["document_id", "version", "part", "text"]):
-            if (piece["document_id"], piece["version"]) in current:
-                pieces.setdefault(piece["document_id"], []).append((piece["part"], piece["text"]))
+        """These documents with their texts, each with its current version (two calls by id); a
+        document whose text is not all there (being rewritten, see `_repair`) is left out."""
+        rows = self._get("documents", list(dict.fromkeys(ids)), ["title", "source", "published", "version", "parts"])
+        keys = {r["id"]: [_text_id(r["id"], r["version"], n) for n in range(r["parts"])] for r in rows}
+        pieces = {p["id"]: p["text"] for p in self._get("texts", [k for ks in keys.values() for k in ks], ["text"])}
         return {r["id"]: (Document(r["id"], r["title"], r["source"], r["published"] or None,
-                                   "".join(text for _, text in sorted(pieces.get(r["id"], [])))), r["version"])
-                for r in rows}
+                                   "".join(pieces[k] for k in keys[r["id"]])), r["version"])
+                for r in rows if all(k in pieces for k in keys[r["id"]])}
 
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
-        rows = self._query("documents", f"generation > {int(after_generation)} and ingested_at >= {_quote(since or '')}",
-                           ["id", "title", "source", "published", "chunks", "ingested_at"])
+        where = f"generation > {int(after_generation)} and ingested_at >= {_quote(since or '')}"
+        rows = self._query("documents", where, ["id", "title", "source", "published", "chunks", "ingested_at"])
         rows.sort(key=lambda r: r["title"])
         rows.sort(key=lambda r: r["published"] or r["ingested_at"], reverse=True)
         return [DocumentInfo(r["id"], r["title"], r["source"], r["published"] or None, r["chunks"]) for r in rows]
@@ -419,16 +416,17 @@ class MilvusStore:
         return np.asarray([rows[i] for i in ids], dtype=np.float32)
 
     def chunk_ids(self, document_ids: list[str]) -> list[int]:
-        """Return the ids of these documents' chunks."""
-        return sorted(r["id"] for r in self._query("chunks", _within("document_id", document_ids), ["id"]))
+        """Return the ids of these documents' chunks (of their current versions)."""
+        rows = self._get("documents", document_ids, ["version", "chunks"])
+        return sorted(chunk_id(r["id"], r["version"], n) for r in rows for n in range(r["chunks"]))
 
     def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         """Return the chunks with these ids, each with its document; a chunk of an older version
         of its document (being replaced) is left out."""
         rows = self._get("chunks", ids, ["document_id", "version", "start", "end"])
         documents = self._documents([r["document_id"] for r in rows])
-        return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0]) for r in rows
-                if documents.get(r["document_id"], (None, None))[1] == r["version"]}
+        return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"])
+                for r in rows if documents.get(r["document_id"], (None, None))[1] == r["version"]}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""
@@ -524,6 +522,19 @@ def chunk_id(document_id: str, version: str, ordinal: int) -> int:
     return int.from_bytes(digest, "big") >> 1
 
 
+def _text_id(document_id: str, version: str, part: int) -> str:
+    return f"{document_id}:{version}:{part}"
+
+
+def _sentence_id(document_id: str, version: str, start: int, end: int) -> str:
+    return f"{document_id}:{version}:{start}:{end}"
+
+
+def _pieces(text: str) -> int:
+    """How many rows of `texts` hold a text (one, even when it is empty)."""
+    return max(1, -(-len(text) // TEXT_PIECE))
+
+
 def _owned(schema, types) -> None:
     """The fields that tie a row to a version of a document."""
     schema.add_field("document_id", types.VARCHAR, max_length=64)
@@ -555,8 +566,3 @@ def _equals(name: str, value: str) -> str:
 
 def _within(name: str, values: list[str]) -> str:
     return f"{name} in [{', '.join(_quote(v) for v in values)}]"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-

@@ -147,7 +147,8 @@ def _sentence_vectors(store: Store, ranked: list[tuple[StoredChunk, float, float
     """The chunks' sentence vectors, in order, as stored at ingest; any not stored (an index
     built before sentences were stored) are embedded now."""
     rows: list[np.ndarray | None] = []
-    found = store.sentence_vectors([(chunk.document.id, chunk.start, chunk.end) for chunk, *_ in ranked])
+    found = store.sentence_vectors([(chunk, [(s.start, s.end) for s in spans])
+                                    for (chunk, *_), spans in zip(ranked, sentences)])
     for stored, spans in zip(found, sentences):
         rows += [stored.get((span.start, span.end)) for span in spans]
     texts = [span for spans in sentences for span in spans]

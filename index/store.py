@@ -73,6 +73,7 @@ class StoredChunk:
     start: int
     end: int
     document: Document
+    version: str = ""  # which version of the document it belongs to (MilvusStore)
 
 
 @dataclass(frozen=True)
@@ -209,14 +210,15 @@ class Store:
                     found[h] = np.frombuffer(blob, dtype=dtype).astype(np.float32)
         return found
 
-    def sentence_vectors(self, ranges: list[tuple[str, int, int]]) -> list[dict[tuple[int, int], np.ndarray]]:
-        """For each (document id, start, end): the stored vectors of the document's sentences
-        within [start, end), by (start, end)."""
+    def sentence_vectors(self, wanted: list[tuple["StoredChunk", list[tuple[int, int]]]],
+                         ) -> list[dict[tuple[int, int], np.ndarray]]:
+        """For each chunk (and its sentences' spans): the stored vectors of its sentences, by
+        (start, end); a sentence without one (an index built before they were stored) is left out."""
         found = []
-        for document_id, start, end in ranges:
+        for chunk, _ in wanted:
             rows = self._db.execute(
                 "SELECT start, end, vector FROM sentences WHERE document_id = ? AND start >= ? AND start < ?"
-                " AND end <= ?", (document_id, start, end, end)).fetchall()
+                " AND end <= ?", (chunk.document.id, chunk.start, chunk.end, chunk.end)).fetchall()
             found.append({(a, b): np.frombuffer(blob, dtype=np.float16).astype(np.float32) for a, b, blob in rows})
         return found
 
@@ -231,7 +233,7 @@ class Store:
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
             " generation, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or _now(),
+            (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or now(),
              generation, json.dumps(summary)),
         )
         added = []
@@ -404,5 +406,6 @@ def mean_vector(vectors: list[np.ndarray], dim: int) -> np.ndarray:
     return (mean / norm).astype(np.float32) if norm else mean.astype(np.float32)
 
 
-def _now() -> str:
+def now() -> str:
+    """The time now, as stored in `ingested_at`."""
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -81,27 +81,32 @@ def library(settings: Settings, tmp_path: Path) -> index.Library:
     lib.close()
 
 
-@pytest.fixture
-def milvus_server(tmp_path: Path):
-    """A `milvus-lite server` on 127.0.0.1 that several processes share; yields its URI."""
-    pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+def start_milvus_server(data: Path) -> tuple[subprocess.Popen, str]:
+    """Start `milvus-lite server` on a free port of 127.0.0.1; return the process and its URI."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
-                               str(tmp_path / "milvus-server"), "--host", "127.0.0.1", "--port", str(port)],
+                               str(data), "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
-            break
+            return server, f"http://127.0.0.1:{port}"
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail("milvus-lite server did not start")
+                raise RuntimeError("milvus-lite server did not start") from None
             time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def milvus_server(tmp_path: Path):
+    """A `milvus-lite server` that several processes share; yields its URI."""
+    pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+    server, uri = start_milvus_server(tmp_path / "milvus-server")
+    yield uri
     server.terminate()
     server.wait(10)
 

@@ -199,3 +199,17 @@ def _rows_of(library: index.Library, source: index.SourceText) -> tuple[dict, di
     for chunk in parts["chunks"]:
         chunk.pop("sparse", None)  # made by the engine's BM25 function from the text
     return parts, row
+
+
+def test_a_long_document_in_any_script_comes_back_verbatim(tmp_path):
+    """Milvus holds at most 65,535 bytes in a text field: longer texts are stored in pieces."""
+    library = library_at(tmp_path, "a", str(tmp_path / "m.db"))
+    paragraphs = [f"Paragraph {n}: Zürich’s café served crème brûlée; «Москва» and 東京 reported {n} visitors."
+                  for n in range(2000)]
+    text = "\n\n".join(paragraphs)
+    assert len(text.encode()) > 3 * 65_535 and len(text) > 10 * 16_000
+    library.add([index.SourceText("notes://long", "Travel notes", text)])
+    stored = library.document("notes://long")
+    assert stored.text == text
+    hit = library.search("How many visitors did paragraph 1517 report?", 3).hits[0]
+    assert hit.quote.text == text[hit.quote.start : hit.quote.end] and "1517" in hit.quote.text
