@@ -60,11 +60,8 @@ class Library:
         With `milvus_uri` (a Lite file `path.db` or `http://host:19530`) the index is the
         `collection`_* collections there and `directory` keeps only this machine's own state."""
         self.directory = Path(directory).expanduser()
-        if milvus_uri:
-            self.store: Store | MilvusStore = MilvusStore(milvus_uri, milvus_token, collection)
-            found = self.store.ready()
-        else:
-            found = (self.directory / DB_NAME).exists()
+        shared = MilvusStore(milvus_uri, milvus_token, collection) if milvus_uri else None
+        found = shared.ready() if shared else (self.directory / DB_NAME).exists()
         if not found and not create:
             where = f"{milvus_uri} (collections {collection}_*)" if milvus_uri else str(self.directory)
             raise IndexNotFound(f"No index in {where} yet. Add documents first: verbatim ingest PATH")
@@ -73,10 +70,9 @@ class Library:
         self.runtime = runtime
         self.threshold = threshold
         self.chunk_tokens = chunk_tokens
-        if not milvus_uri:
-            self.store = Store(self.directory / DB_NAME)
+        self.store: Store | MilvusStore = shared or Store(self.directory / DB_NAME)
         # Followed feeds (index/feeds.py): beside the documents, or on this machine with Milvus.
-        self.local = self.store if isinstance(self.store, Store) else Store(self.directory / LOCAL_NAME)
+        self.local = Store(self.directory / LOCAL_NAME) if shared else self.store
         self._lock = threading.RLock()  # loading and writing, one thread at a time
         self._searching = SharedLock()  # questions side by side; in-place index changes alone
         self._embedder: Embedder | None = embedder
@@ -101,7 +97,7 @@ class Library:
     @property
     def where(self) -> str:
         """Where the index is, for messages."""
-        return self.store.uri if isinstance(self.store, MilvusStore) else str(self.directory)
+        return self.store.uri if self.store.shared else str(self.directory)
 
     @property
     def embedder(self) -> Embedder:
@@ -342,8 +338,10 @@ class Library:
 
     def _saved(self) -> None:
         """After a change: BM25 caught up and, when a merge is due, new bases of both written;
-        questions run meanwhile (only an in-place change waits for them). Nothing on Milvus."""
+        questions run meanwhile (only an in-place change waits for them). On Milvus: the new rows
+        sealed into indexed segments."""
         if self.store.shared:
+            self.store.flush()
             return
         merge = self._saved_vectors.merge_due()
         self._bm25.refresh(merge)
@@ -390,7 +388,7 @@ class Library:
 
     def drop(self) -> None:
         """Delete a Milvus index's collections (scratch indexes); embedded: nothing."""
-        if isinstance(self.store, MilvusStore):
+        if self.store.shared:
             self.store.drop()
 
     def close(self) -> None:

@@ -165,12 +165,24 @@ class MilvusStore:
             for field_name in FILTERED[kind]:  # what deletes, updates and listings filter on
                 index.add_index(field_name, index_type="INVERTED")
             try:
-                self.client.create_collection(self.names[kind], schema=made, index_params=index,
-                                              consistency_level="Strong")
+                self.client.create_collection(self.names[kind], schema=made, consistency_level="Strong")
             except MilvusException:
-                if not self.client.has_collection(self.names[kind]):  # else another writer made it
+                if not self.client.has_collection(self.names[kind]):
                     raise
+                continue  # another writer made it, and indexes it
+            # Not `create_collection(index_params=…)`: pymilvus then polls twice a second per index
+            # until it is built (Milvus Lite: 0.5 s a collection, plus 0.5 s per index).
+            self.client.create_index(self.names[kind], index, sync=False)
+            self.client.load_collection(self.names[kind])
         self.client.alter_collection_properties(self.names["chunks"], properties={MODEL_PROPERTY: model})
+
+    def flush(self) -> None:
+        """Seal what was written into indexed segments, after an ingest or a removal: searches
+        of rows still in memory are scans (Milvus Lite: a BM25 search over 20,000 new chunks
+        took 1.4 s, 16 ms once flushed)."""
+        if self.ready():
+            for name in self.names.values():
+                self.client.flush(name)
 
     def ready(self) -> bool:
         """True once the collections exist (another process may create them)."""
