@@ -78,8 +78,9 @@ class Library:
         self._embedder: Embedder | None = embedder
         self._vectors: VectorIndex | None = None
         self._generation = -1
-        self._bm25 = SavedBM25(self.directory, self.local)
-        self._saved_vectors = SavedVectors(self.directory, self.local)  # neither is used on Milvus
+        # The saved FAISS and BM25 files of an embedded index (Milvus searches itself).
+        self._bm25 = SavedBM25(self.directory, self.store) if not shared else None
+        self._saved_vectors = SavedVectors(self.directory, self.store) if not shared else None
         self.method = method
         self.fetcher = fetcher or Fetcher()
         self._reader = reader
@@ -323,12 +324,13 @@ class Library:
                 if new:
                     vectors.add(np.asarray(added), np.stack([c.vector for c in new]))
 
-    def _bump(self, db) -> int:
-        """Advance the generation inside a write; rebuild later if another process wrote too."""
+    def _bump(self, db, dim: int | None = None) -> int:
+        """Advance the generation inside a write; rebuild later if another process wrote too.
+        The first write records the model and its vector size (`dim`: known without loading it)."""
         current = self.store.generation()
         if self.store.meta("model") is None:
             self.store.set_meta(db, "model", self.model_name)
-            self.store.set_meta(db, "dim", str(self.embedder.dim))
+            self.store.set_meta(db, "dim", str(dim or self.embedder.dim))
         generation = self.store.next_generation(db)
         if current == self._generation:
             self._generation = generation
@@ -361,12 +363,13 @@ class Library:
         if target.store.meta("model") not in (None, self.model_name) or target.model_name != self.model_name:
             raise ModelMismatch(f"{target.where} holds vectors of another model than {self.model_name!r}")
         dim = int(self.store.meta("dim") or 0)
-        copied, batch = 0, []
+        copied, batch, chunks = 0, [], 0
         for stored in tqdm(self.store.export(), desc="Copying", unit="doc", disable=not progress or None):
             batch.append(stored)
-            if sum(len(s.chunks) for s in batch) >= EMBED_BATCH * 8:
+            chunks += len(stored.chunks)
+            if chunks >= EMBED_BATCH * 8:
                 copied += target._put(batch, dim)
-                batch = []
+                batch, chunks = [], 0
         copied += target._put(batch, dim)
         target._saved()
         return copied
@@ -376,10 +379,7 @@ class Library:
         if not stored:
             return 0
         with self._lock, self.store.transaction() as db:
-            if self.store.meta("model") is None:
-                self.store.set_meta(db, "model", self.model_name)
-                self.store.set_meta(db, "dim", str(dim))
-            generation = self.store.next_generation(db)
+            generation = self._bump(db, dim)
             for s in stored:
                 self.store.put_document(db, s.document, s.content_hash, s.chunks, generation, s.summary,
                                         s.sentences, s.ingested_at)

@@ -499,9 +499,6 @@ class _Lexical:
     def __init__(self, store: MilvusStore) -> None:
         self.store = store
 
-    def __len__(self) -> int:
-        return self.store.count()
-
     def scored(self, question: str, depth: int, also: Iterable[int] = ()) -> tuple[list[int], dict[int, float]]:
         """The `depth` best BM25 chunk ids, best first, and the scores of those and of `also`."""
         also = [int(i) for i in also]
@@ -514,10 +511,6 @@ class _Lexical:
             scores.update(dict.fromkeys(missing, 0.0))
             scores.update(self._search(question, len(missing), "id in " + json.dumps(missing)))
         return [i for i, _ in top], scores
-
-    def search(self, question: str, k: int) -> list[tuple[int, float]]:
-        """Up to `k` (chunk id, BM25 score) pairs with a positive score, best first."""
-        return self._search(question, k) if self.store.ready() and k > 0 and question.strip() else []
 
     def _search(self, question: str, limit: int, where: str = "") -> list[tuple[int, float]]:
         found = self.store.client.search(self.store.names["chunks"], data=[question], anns_field="sparse",
