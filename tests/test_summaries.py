@@ -7,7 +7,7 @@ import numpy as np
 from bot.cli import main
 from index import SourceText
 from index.summaries import group_duplicates, lead, summarize
-from tests.conftest import HASH_MODEL, HASH_THRESHOLD
+from tests.conftest import BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD
 
 STORY = ("The city council approved a new bridge over the river on Monday. "
          "The bridge will cost 40 million euros and open in 2028. "
@@ -16,6 +16,7 @@ STORY = ("The city council approved a new bridge over the river on Monday. "
          "Construction starts in spring.")
 
 
+@BOTH_BACKENDS
 def test_summaries_are_verbatim_sentences_stored_at_ingest(library):
     for doc in library.documents():
         summary = library.summary(doc.id)
@@ -54,9 +55,12 @@ def test_digest_merges_the_same_story_from_two_sources(library):
     assert {d.source for d in items[0].sources} == {"https://one.example/bridge", "https://two.example/bridge"}
 
 
+@BOTH_BACKENDS
 def test_cli_summarize_and_digest(library, settings, monkeypatch, capsys):
     monkeypatch.setenv("VERBATIM_MODEL", HASH_MODEL)
     monkeypatch.setenv("VERBATIM_THRESHOLD", str(HASH_THRESHOLD))
+    if settings.milvus_uri:
+        monkeypatch.setenv("VERBATIM_MILVUS_URI", settings.milvus_uri)
     index = ["--index", str(settings.index_dir)]
     assert main(["summarize", "--all", "--json", *index]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -71,6 +75,7 @@ def test_cli_summarize_and_digest(library, settings, monkeypatch, capsys):
     assert main(["digest", "--since", "yesterday", *index]) == 2
 
 
+@BOTH_BACKENDS
 def test_documents_ingested_without_summaries_are_summarised_on_first_request(library):
     library.add([SourceText("notes://bridge", "Bridge", STORY)], summaries=False)
     assert library.store.summary_spans(library.document("notes://bridge").id) == []
