@@ -459,17 +459,18 @@ class MilvusStore:
     def export(self) -> Iterator[StoredDocument]:
         """Every document with its chunks' and sentences' vectors, for a copy to another store."""
         for info in self._query("documents", "", ["id"]):
-            row = self._get("documents", [info["id"]], ["content_hash", "ingested_at", "summary", "version"])
+            row = self._get("documents", [info["id"]], ["content_hash", "ingested_at", "summary", "version", "chunks"])
             document = self.document(info["id"])
             if not row or document is None:
                 continue
-            where = f"{_equals('document_id', info['id'])} and version == {_quote(row[0]['version'])}"
-            chunks = sorted(self._query("chunks", where, ["start", "end", "embed_hash", "vector"]),
-                            key=lambda r: r["start"])
-            sentences = self._query("sentences", where, ["start", "end", "embed_hash", "vector"])
-            yield StoredDocument(document, row[0]["content_hash"], row[0]["ingested_at"],
-                                 [tuple(p) for p in json.loads(row[0]["summary"])],
-                                 [_span(r) for r in chunks], [_span(r) for r in sentences])
+            row = row[0]
+            ids = [chunk_id(info["id"], row["version"], n) for n in range(row["chunks"])]  # in order
+            chunks = {r["id"]: r for r in self._get("chunks", ids, ["start", "end", "embed_hash", "vector"])}
+            sentences = self._query("sentences", f"{_equals('document_id', info['id'])} and version == "
+                                    f"{_quote(row['version'])}", ["start", "end", "embed_hash", "vector"])
+            yield StoredDocument(document, row["content_hash"], row["ingested_at"],
+                                 [tuple(p) for p in json.loads(row["summary"])],
+                                 [_span(chunks[i]) for i in ids if i in chunks], [_span(r) for r in sentences])
 
 
 class _Dense:
