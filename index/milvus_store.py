@@ -40,9 +40,9 @@ TEXT_PIECE = 16_000  # characters: at most 64,000 bytes of UTF-8, under VARCHAR'
 BATCH_ROWS = 1_000  # rows sent in one insert or asked for by id at once
 QUERY_LIMIT = 16_384  # Milvus's most rows for one query: past it, an iterator reads them all
 # Seconds between seals during a long write. Milvus Lite scans unsealed rows for every filter, so
-# an ingest that seals only at its end slows as it goes (benchmarks/lite_flush.py: 24,000 rows in
-# 64-row batches, each with a lookup and a delete: 585 s sealed at the end, 38 s sealed every 4
-# batches); a server allows one flush per collection every 10 s by default.
+# an ingest that seals only at its end slows as it goes (`python benchmarks/lite_flush.py`: 24,000
+# rows in 64-row batches, each with a lookup and a delete: 726 s sealed at the end, 73 s sealed
+# every 4 batches); a server allows one flush per collection every 10 s by default.
 FLUSH_EVERY = 10.0
 # The engine's BM25 reads text that Verbatim's own BM25 tokenizer made (lower case, no stop words,
 # stemmed: index/lexical.py), so that it scores what bm25s scores, on Lite (whose analyzers do not
