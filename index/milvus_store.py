@@ -39,6 +39,7 @@ SETTLE = 60.0  # seconds: longer than a document row takes to show, plus clock s
 TEXT_PIECE = 16_000  # characters: at most 64,000 bytes of UTF-8, under VARCHAR's 65,535
 BATCH_ROWS = 1_000  # rows sent in one insert or asked for by id at once
 QUERY_LIMIT = 16_384  # Milvus's most rows for one query: past it, an iterator reads them all
+EXPORT_BATCH = 100  # documents read together by a copy out of Milvus (one sentence filter each)
 # Seconds between seals during a long write. Milvus Lite scans unsealed rows for every filter, so
 # an ingest that seals only at its end slows as it goes (`python benchmarks/lite_flush.py`: 24,000
 # rows in 64-row batches, each with a lookup and a delete: 726 s sealed at the end, 73 s sealed
@@ -409,14 +410,15 @@ class MilvusStore:
         found = self._documents([document_id]).get(document_id)
         return found[0] if found else None
 
-    def _documents(self, ids: list[str]) -> dict[str, tuple[Document, str]]:
-        """These documents with their texts, each with its current version (two calls by id); a
-        document whose text is not all there (being rewritten, see `_repair`) is left out."""
-        rows = self._get("documents", list(dict.fromkeys(ids)), ["title", "source", "published", "version", "parts"])
+    def _documents(self, ids: list[str], fields: tuple[str, ...] = ()) -> dict[str, tuple[Document, dict]]:
+        """These documents with their texts, each with its row (version and `fields`), in two calls
+        by id; a document whose text is not all there (being rewritten, see `_repair`) is left out."""
+        rows = self._get("documents", list(dict.fromkeys(ids)),
+                         ["title", "source", "published", "version", "parts", *fields])
         keys = {r["id"]: [_text_id(r["id"], r["version"], n) for n in range(r["parts"])] for r in rows}
         pieces = {p["id"]: p["text"] for p in self._get("texts", [k for ks in keys.values() for k in ks], ["text"])}
         return {r["id"]: (Document(r["id"], r["title"], r["source"], r["published"] or None,
-                                   "".join(pieces[k] for k in keys[r["id"]])), r["version"])
+                                   "".join(pieces[k] for k in keys[r["id"]])), r)
                 for r in rows if all(k in pieces for k in keys[r["id"]])}
 
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
@@ -460,8 +462,9 @@ class MilvusStore:
         of its document (being replaced) is left out."""
         rows = self._get("chunks", ids, ["document_id", "version", "start", "end"])
         documents = self._documents([r["document_id"] for r in rows])
+        current = {doc_id: row["version"] for doc_id, (_, row) in documents.items()}
         return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"])
-                for r in rows if documents.get(r["document_id"], (None, None))[1] == r["version"]}
+                for r in rows if current.get(r["document_id"]) == r["version"]}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""
@@ -476,19 +479,29 @@ class MilvusStore:
 
     def export(self) -> Iterator[StoredDocument]:
         """Every document with its chunks' and sentences' vectors, for a copy to another store."""
-        for info in self._query("documents", "", ["id"]):
-            row = self._get("documents", [info["id"]], ["content_hash", "ingested_at", "summary", "version", "chunks"])
-            document = self.document(info["id"])
-            if not row or document is None:
-                continue
-            row = row[0]
-            ids = [chunk_id(info["id"], row["version"], n) for n in range(row["chunks"])]  # in order
-            chunks = {r["id"]: r for r in self._get("chunks", ids, ["start", "end", "embed_hash", "vector"])}
-            sentences = self._query("sentences", f"{_equals('document_id', info['id'])} and version == "
-                                    f"{_quote(row['version'])}", ["start", "end", "embed_hash", "vector"])
+        ids = [r["id"] for r in self._query("documents", "", ["id"])]
+        for i in range(0, len(ids), EXPORT_BATCH):
+            yield from self._export(ids[i : i + EXPORT_BATCH])
+
+    def _export(self, ids: list[str]) -> Iterator[StoredDocument]:
+        """A batch of documents, in four calls: their rows and texts, chunks by id (derived from the
+        row, in order) and sentences by one filter (they have no derivable ids)."""
+        found = self._documents(ids, ("content_hash", "ingested_at", "summary", "chunks"))
+        owned = {doc_id: [chunk_id(doc_id, row["version"], n) for n in range(row["chunks"])]
+                 for doc_id, (_, row) in found.items()}
+        chunks = {r["id"]: r for r in self._get("chunks", [c for cs in owned.values() for c in cs],
+                                                ["start", "end", "embed_hash", "vector"])}
+        sentences: dict[str, list[dict]] = {}
+        where = " or ".join(f"({_equals('document_id', doc_id)} and version == {_quote(row['version'])})"
+                            for doc_id, (_, row) in found.items())
+        fields = ["document_id", "start", "end", "embed_hash", "vector"]
+        for r in self._query("sentences", where, fields) if where else []:
+            sentences.setdefault(r["document_id"], []).append(r)
+        for doc_id, (document, row) in found.items():
             yield StoredDocument(document, row["content_hash"], row["ingested_at"],
                                  [tuple(p) for p in json.loads(row["summary"])],
-                                 [_span(chunks[i]) for i in ids if i in chunks], [_span(r) for r in sentences])
+                                 [_span(chunks[c]) for c in owned[doc_id] if c in chunks],
+                                 [_span(r) for r in sentences.get(doc_id, [])])
 
 
 class _Dense:
