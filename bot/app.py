@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -42,9 +42,16 @@ async def check_bot_api(settings: Settings) -> None:
     except InvalidToken:
         raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). "
                            "Copy the token again from @BotFather.") from None
+    except Forbidden:
+        raise StartupError("The Bot API refused TELEGRAM_BOT_TOKEN (403 Forbidden): the bot may be deleted, "
+                           "or TELEGRAM_API_BASE_URL points at a server that does not serve it. "
+                           "Check both.") from None
     except NetworkError as error:  # TimedOut is a NetworkError too
         raise StartupError(f"Cannot reach the Telegram Bot API at {settings.api_base_url} ({error}). "
                            "Check the network, or TELEGRAM_API_BASE_URL.") from None
+    except TelegramError as error:  # e.g. "Invalid server response": not a Bot API at that address
+        raise StartupError(f"The server at {settings.api_base_url} did not answer as a Telegram Bot API "
+                           f"({error}). Check TELEGRAM_API_BASE_URL.") from None
     finally:
         await bot.shutdown()
 

@@ -47,6 +47,12 @@ class Settings:
     upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
     allow_private_hosts: frozenset[str] = frozenset()
 
+    def allows(self, chat_id: int | None) -> bool:
+        """True when a chat may receive document text: the allow-list is off, or the chat itself
+        is on it (a private chat's id is its user's; admins' private chats always are). An
+        allowed user does not open a group: the group's own id must be listed."""
+        return not self.allowed_ids or chat_id in self.allowed_ids | self.admin_ids
+
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> "Settings":
         """Build settings from a plain mapping of variable names to strings."""

@@ -13,7 +13,7 @@ from telegram import (
 )
 from telegram.ext import ApplicationHandlerStop
 
-from index import Answer
+from index import Answer, IndexUnavailable
 
 from . import formatting
 from .sending import possibly_delivered
@@ -36,26 +36,51 @@ COMMANDS = {
 }
 
 
+UNAVAILABLE = "The document index is unavailable right now. Please try again in a minute."
 NOT_ALLOWED = ("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
                "({user}) to the allowed list.")
+PAUSED_HERE = ("\n\nYour {count} subscription(s) are paused until then: kept, not sent. "
+               "/subscriptions lists them; /unsubscribe all removes them.")
+# What a chat that is not allowed may still do with subscriptions it made before the allow-list:
+# see and remove them. None of these shows document text.
+MANAGING_COMMANDS = {"/subscriptions", "/unsubscribe"}
+MANAGING_BUTTONS = ("subs:", "unsub:")
 
 
 async def gatekeeper(update: Update, context: Context) -> None:
-    """Before every handler: stop updates from users and chats not on VERBATIM_ALLOWED_IDS."""
+    """Before every handler: document text goes only to chats on VERBATIM_ALLOWED_IDS (a private
+    chat is its user's id, a group its own id: an allowed user does not open a group), and
+    inline results only to allowed users."""
     settings = context.bot_data.settings
     if not settings.allowed_ids:
         return
     user = update.effective_user.id if update.effective_user else None
-    chat = update.effective_chat.id if update.effective_chat else None
-    if {user, chat} & (settings.allowed_ids | settings.admin_ids):
+    chat = update.effective_chat
+    if chat is None:  # inline queries and buttons of inline messages: they reach the user who asked
+        if settings.allows(user):
+            return
+    elif settings.allows(chat.id) or _manages_old_subscriptions(update, context):
         return
     if update.callback_query:
         await update.callback_query.answer(NOT_ALLOWED.format(user=user), show_alert=True)
     elif update.inline_query:
         await update.inline_query.answer([], cache_time=60, is_personal=True)
-    elif update.effective_message and update.effective_chat.type == "private":
-        await update.effective_message.reply_text(formatting.escape(NOT_ALLOWED.format(user=user)))
+    elif update.effective_message and chat.type == "private":
+        count = len(context.bot_data.subscriptions.of_chat(chat.id))
+        text = NOT_ALLOWED.format(user=user) + (PAUSED_HERE.format(count=count) if count else "")
+        await update.effective_message.reply_text(formatting.escape(text))
     raise ApplicationHandlerStop  # groups are not told, or the bot would answer every message
+
+
+def _manages_old_subscriptions(update: Update, context: Context) -> bool:
+    """A chat that is not allowed may list and remove the subscriptions it already has."""
+    query, message = update.callback_query, update.effective_message
+    if query:
+        managing = (query.data or "").startswith(MANAGING_BUTTONS)
+    else:
+        words = (message.text or "").split() if message else []
+        managing = bool(words) and words[0].split("@")[0].lower() in MANAGING_COMMANDS
+    return managing and bool(context.bot_data.subscriptions.of_chat(update.effective_chat.id))
 
 
 async def start(update: Update, context: Context) -> None:
@@ -211,9 +236,13 @@ async def on_error(update: object, context: Context) -> None:
     if possibly_delivered(context.error):  # sent, but Telegram's "ok" came late or was lost
         log.warning("Telegram did not confirm a reply; it was probably delivered: %s", context.error)
         return
-    log.error("error while handling an update", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_message:
-        await update.effective_message.reply_text(
-            "Sorry, something went wrong on my side. Please try again in a moment.")
-    elif isinstance(update, Update) and update.callback_query:
-        await update.callback_query.answer("Sorry, something went wrong. Please try again.")
+    if isinstance(context.error, IndexUnavailable):  # a Milvus outage: it comes back by itself
+        log.warning("%s", context.error)
+        apology = UNAVAILABLE
+    else:
+        log.error("error while handling an update", exc_info=context.error)
+        apology = "Sorry, something went wrong on my side. Please try again in a moment."
+    if isinstance(update, Update) and update.callback_query:
+        await update.callback_query.answer(apology, show_alert=True)
+    elif isinstance(update, Update) and update.effective_message:
+        await update.effective_message.reply_text(apology)

@@ -7,7 +7,7 @@ import logging
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from index import Feeds, Library
+from index import Feeds, IndexUnavailable, Library
 
 from . import scheduling
 from .digests import alert_html, digest_html
@@ -18,6 +18,7 @@ from .subscription_store import Subscription, Subscriptions
 log = logging.getLogger(__name__)
 
 RETRY_DIGEST = dt.timedelta(minutes=5)
+RETRY_UNAVAILABLE = 60.0  # seconds before a digest or a feed poll tries again while the index is down
 
 
 def _parts(context: Context) -> tuple[Library, Subscriptions]:
@@ -25,7 +26,12 @@ def _parts(context: Context) -> tuple[Library, Subscriptions]:
 
 
 async def deliver(context: Context, chat_id: int, text: str) -> bool:
-    """Send one message, at most one a second per chat; pause the chat if the user blocked the bot."""
+    """Send one message, at most one a second per chat; pause the chat if the user blocked the bot.
+    A chat that is not allowed (VERBATIM_ALLOWED_IDS, checked now, not when it subscribed) gets
+    nothing: its subscriptions wait, kept, until it is allowed again."""
+    if not context.bot_data.settings.allows(chat_id):
+        log.info("chat %s is not on VERBATIM_ALLOWED_IDS; its subscriptions are paused", chat_id)
+        return False
     await pace(context.bot_data.last_delivery, chat_id)
     try:
         await context.bot.send_message(chat_id, text)  # HTML, no previews: the app's Defaults
@@ -57,15 +63,19 @@ async def watch_documents(context: Context) -> None:
     would both read "not yet delivered" before either had sent.
     """
     async with context.bot_data.alert_lock:
-        await _alert(context)
+        try:
+            await _alert(context)
+        except IndexUnavailable as error:  # cursors did not move: the next check sends what is owed
+            log.info("topic alerts wait for the index: %s", error)
 
 
 async def _alert(context: Context) -> None:
     library, store = _parts(context)
     generation = library.generation
     waiting: dict[int, list[Subscription]] = {}  # by cursor: they share the documents to check
+    allows = context.bot_data.settings.allows
     for sub in store.active("topic"):
-        if sub.cursor < generation and not store.paused(sub.chat_id):
+        if sub.cursor < generation and not store.paused(sub.chat_id) and allows(sub.chat_id):
             waiting.setdefault(sub.cursor, []).append(sub)
     for cursor, subs in waiting.items():
         new = [doc.id for doc in library.documents(after_generation=cursor)]
@@ -89,11 +99,24 @@ async def _send_alerts(context: Context, store: Subscriptions, sub: Subscription
 
 
 async def send_digest(context: Context) -> None:
-    """Send one digest of what is new since the subscription's cursor, then schedule the next."""
+    """Send one digest of what is new since the subscription's cursor, then schedule the next;
+    while the index is unavailable, try again a minute later."""
+    try:
+        await _send_digest(context)
+    except IndexUnavailable as error:
+        log.info("a digest waits for the index (%s); trying again in %.0f s", error, RETRY_UNAVAILABLE)
+        context.job_queue.run_once(send_digest, RETRY_UNAVAILABLE, data=context.job.data, name=context.job.name)
+
+
+async def _send_digest(context: Context) -> None:
     library, store = _parts(context)
     sub_id, due = context.job.data
     sub = store.get(sub_id)
     if sub is None or store.paused(sub.chat_id):
+        return
+    if not context.bot_data.settings.allows(sub.chat_id):  # paused by the allow-list: skip this run,
+        store.advance(sub.id, sub.cursor, last_run=due)      # keep the cursor, keep the schedule
+        schedule_digest(context.application, store.get(sub.id))
         return
     generation = library.generation
     items = await asyncio.to_thread(library.digest, sub.cursor)
@@ -129,8 +152,17 @@ def schedule_digest(app: Application, sub: Subscription) -> None:
 
 async def poll_feeds(context: Context) -> None:
     """Fetch the feeds and ingest new entries; alerts follow from the new documents."""
-    library = context.bot_data.library
-    report = await asyncio.to_thread(Feeds(library).poll)
+    library, lock = context.bot_data.library, context.bot_data.feed_lock
+    if lock.locked():
+        return  # a poll is under way
+    try:
+        async with lock:
+            report = await asyncio.to_thread(Feeds(library).poll)
+    except IndexUnavailable as error:  # entries not ingested are not marked seen: read again then
+        log.info("feeds wait for the index (%s); polling again in %.0f s", error, RETRY_UNAVAILABLE)
+        if not context.job_queue.get_jobs_by_name("poll_feeds:retry"):
+            context.job_queue.run_once(poll_feeds, RETRY_UNAVAILABLE, name="poll_feeds:retry")
+        return
     if report.new_entries or report.errors:
         log.info("feeds: %s", report.describe())
     if report.ingest.added or report.ingest.updated:

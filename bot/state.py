@@ -31,6 +31,7 @@ class BotState:
         self.clock: Callable[[], dt.datetime] = utc_now
         self.last_delivery: dict[int, float] = {}  # chat id -> monotonic time of its last delivery
         self.alert_lock = asyncio.Lock()  # one topic-alert run at a time
+        self.feed_lock = asyncio.Lock()  # one feed poll at a time (the timer's, or a retry's)
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotState]

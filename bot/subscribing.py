@@ -117,20 +117,20 @@ async def subscriptions(update: Update, context: Context) -> None:
     if not store.of_chat(chat_id):
         await update.effective_message.reply_text(escape("No subscriptions yet.\n\n" + SUBSCRIBE_USAGE))
         return
-    text, buttons = _subscription_page(store, chat_id, 0)
+    text, buttons = _subscription_page(context, chat_id, 0)
     await update.effective_message.reply_html(text, reply_markup=buttons)
 
 
 async def subscriptions_page(update: Update, context: Context) -> None:
     """Show another page of /subscriptions (buttons `subs:PAGE`)."""
     query = update.callback_query
-    store = context.bot_data.subscriptions
-    text, buttons = _subscription_page(store, update.effective_chat.id, int(query.data.split(":")[1]))
+    text, buttons = _subscription_page(context, update.effective_chat.id, int(query.data.split(":")[1]))
     await query.answer()
     await query.edit_message_text(text, reply_markup=buttons)
 
 
-def _subscription_page(store, chat_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
+def _subscription_page(context: Context, chat_id: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    store = context.bot_data.subscriptions
     subs = store.of_chat(chat_id)
     pages = max(1, -(-len(subs) // PER_PAGE))
     page = min(page, pages - 1)
@@ -140,7 +140,10 @@ def _subscription_page(store, chat_id: int, page: int) -> tuple[str, InlineKeybo
     nav = ([InlineKeyboardButton("‹ Back", callback_data=f"subs:{page - 1}")] if page > 0 else []) + (
         [InlineKeyboardButton("More ›", callback_data=f"subs:{page + 1}")] if page + 1 < pages else [])
     heading = f"Your subscriptions ({len(subs)}" + (f", page {page + 1} of {pages}):" if pages > 1 else "):")
-    paused = "\n\n(Paused: I could not reach this chat. Send /start to resume.)" if store.paused(chat_id) else ""
+    paused = ("\n\n(Paused: this chat is not on the bot's allowed list. They are kept and resume "
+              "when its operator adds the chat.)" if not context.bot_data.settings.allows(chat_id)
+              else "\n\n(Paused: I could not reach this chat. Send /start to resume.)" if store.paused(chat_id)
+              else "")
     return heading + "\n" + "\n".join(lines) + paused, InlineKeyboardMarkup(rows + ([nav] if nav else []))
 
 

@@ -5,6 +5,7 @@ from .embedding import DEFAULT_MODEL, RUNTIMES, load_embedder, register
 from .errors import (
     DocumentNotFound,
     IndexNotFound,
+    IndexUnavailable,
     ModelMismatch,
     ModelUnavailable,
     UnsupportedDocument,
@@ -22,7 +23,7 @@ from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
 
 __all__ = [
     "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
-    "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IngestReport",
+    "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IndexUnavailable", "IngestReport",
     "Library", "scratch_collection", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",

@@ -23,3 +23,7 @@ class UnsupportedDocument(VerbatimError):
 
 class DocumentNotFound(VerbatimError):
     """No stored document matches the given id or source."""
+
+
+class IndexUnavailable(VerbatimError):
+    """The index cannot be read or written now (its Milvus server is down); try again shortly."""

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import VerbatimError
+from .milvus_client import Guarded, connect
 from .lexical import B, K1, tokenize
 from .store import NewSpan, StoredChunk, StoredDocument, mean_vector, now
 from .types import Document, DocumentInfo
@@ -58,23 +58,6 @@ MODEL_PROPERTY = "verbatim.model"  # on the chunks collection: the model its vec
 log = logging.getLogger(__name__)
 
 
-class MilvusUnavailable(VerbatimError):
-    """pymilvus is not installed, or the Milvus URI cannot be reached."""
-
-
-def connect(uri: str, token: str | None = None):
-    """A client for a Lite file (`path.db`), a server or a cluster (`http://host:19530`)."""
-    try:
-        from pymilvus import MilvusClient
-    except ImportError:
-        raise MilvusUnavailable("VERBATIM_MILVUS_URI is set but pymilvus is not installed: "
-                                "pip install 'verbatim[milvus]'") from None
-    try:
-        return MilvusClient(uri=uri, token=token or "")
-    except Exception as error:  # pymilvus raises its own and gRPC's errors
-        raise MilvusUnavailable(f"Cannot open Milvus at {uri}: {error}") from None
-
-
 @dataclass
 class _Writes:
     """One write, sent when its `transaction` block ends: nothing is sent if the block fails."""
@@ -92,8 +75,8 @@ class MilvusStore:
 
     def __init__(self, uri: str, token: str | None = None, prefix: str = "verbatim") -> None:
         self.uri = uri
-        self.client = connect(uri, token)
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
+        self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
         self._sealed = time.monotonic()  # when this process last flushed
         self.dense = _Dense(self)

@@ -81,11 +81,13 @@ def library(settings: Settings, tmp_path: Path) -> index.Library:
     lib.close()
 
 
-def start_milvus_server(data: Path) -> tuple[subprocess.Popen, str]:
-    """Start `milvus-lite server` on a free port of 127.0.0.1; return the process and its URI."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def start_milvus_server(data: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `milvus-lite server` on 127.0.0.1 (a free port, or `port` to bring one back after
+    stopping it); return the process and its URI."""
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     server = subprocess.Popen([str(Path(sys.executable).with_name("milvus-lite")), "server", "--data-dir",
                                str(data), "--host", "127.0.0.1", "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

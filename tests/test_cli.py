@@ -175,3 +175,21 @@ def test_serve_says_in_one_line_why_it_cannot_start(run, monkeypatch, bot_api, t
     code, out, err = run("serve", "--index", str(tmp_path / "idx"))
     assert code == 1 and len(err.strip().splitlines()) == 1, err
     assert "rejected TELEGRAM_BOT_TOKEN" in err and token not in out + err
+
+
+def test_serve_says_in_one_line_when_the_bot_api_refuses_or_is_no_bot_api(run, monkeypatch, bot_api, tmp_path):
+    from tests.fakes.web import FakeWebsite
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", bot_api.token)
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", bot_api.base_url)
+    bot_api.fail_next("getMe", 403, "Forbidden: bot was deleted")
+    code, out, err = run("serve", "--index", str(tmp_path / "idx"))
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "403 Forbidden" in err and "Traceback" not in out + err
+
+    with FakeWebsite() as site:  # a web page where the Bot API should be
+        site.pages[f"/bot{bot_api.token}/getMe"] = ("text/html", b"<html><body>Welcome to nginx!</body></html>")
+        monkeypatch.setenv("TELEGRAM_API_BASE_URL", site.url("/bot"))
+        code, out, err = run("serve", "--index", str(tmp_path / "idx"))
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "did not answer as a Telegram Bot API" in err and "Traceback" not in out + err
