@@ -12,6 +12,7 @@ from index import IngestReport, UnsupportedDocument, parse_file
 from .formatting import escape
 from .jobs import watch_documents
 from .state import Context
+from .updates import typing
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ async def receive_document(update: Update, context: Context) -> None:
 
 
 async def ingest_url(update: Update, context: Context) -> None:
-    """Ingest the pages or files at the URLs an admin gives."""
+    """Ingest the pages or files at the URLs an admin gives, in the background: the admin's
+    next question does not wait for a slow site (each download has its own deadline)."""
     message = update.effective_message
     if not _is_admin(update, context):
         await message.reply_text(ADMINS_ONLY)
@@ -68,10 +70,14 @@ async def ingest_url(update: Update, context: Context) -> None:
     if not urls:
         await message.reply_text("Usage: /ingest https://example.org/article")
         return
-    library = context.bot_data.library
-    report = await asyncio.to_thread(library.ingest, urls, False)
+    context.application.create_task(_ingest(update, context, urls), update=update)
+
+
+async def _ingest(update: Update, context: Context, urls: list[str]) -> None:
+    async with typing(context.bot, update.effective_chat.id):
+        report = await asyncio.to_thread(context.bot_data.library.ingest, urls, False)
     problems = "".join(f"\n{reason}" for _, reason in report.errors)
-    await message.reply_text(escape(f"{report.describe()}{problems}"))
+    await update.effective_message.reply_text(escape(f"{report.describe()}{problems}"))
     context.job_queue.run_once(watch_documents, 0)
 
 

@@ -21,6 +21,11 @@ class UnsupportedDocument(VerbatimError):
     """A file or URL that Verbatim cannot read as text."""
 
 
+class DownloadFailed(UnsupportedDocument):
+    """A download that failed this time (no connection, too slow, a server error): worth
+    trying again later, unlike a page that is refused or too large."""
+
+
 class DocumentNotFound(VerbatimError):
     """No stored document matches the given id or source."""
 

@@ -5,12 +5,14 @@ import datetime as dt
 import html
 import logging
 import re
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import feedparser
 
 from . import documents as loader
-from .errors import DocumentNotFound, UnsupportedDocument
+from .errors import DocumentNotFound, DownloadFailed, UnsupportedDocument
 from .fetching import Fetcher, expect_ok
 from .library import Library
 from .store import now
@@ -29,6 +31,8 @@ CREATE TABLE IF NOT EXISTS feed_entries (
     PRIMARY KEY (feed_url, entry_key)
 );
 """
+FEED_WORKERS = 4  # feeds read at once: one slow source holds up one worker, not the poll
+FEED_BUDGET = 3  # a feed's entry pages are read for at most this many download deadlines
 MIN_SUMMARY_WORDS = 25  # a feed's own summary stands in for an empty page only if it says something
 
 
@@ -89,44 +93,65 @@ class Feeds:
                 raise DocumentNotFound(f"No feed {url!r}. See: verbatim feeds list")
 
     def poll(self) -> PollReport:
-        """Fetch every feed (conditional GET) and ingest the articles of new entries."""
-        fetcher = self.library.fetcher
-        sources: list[SourceText] = []
-        seen: list[tuple[str, str, str | None, str | None]] = []
-        errors: list[tuple[str, str]] = []
-        not_modified = 0
+        """Fetch every feed (conditional GET) and ingest the articles of new entries.
+
+        Feeds are read side by side (FEED_WORKERS at a time), each within its own budget, so one
+        slow source cannot hold up the others. A feed's validators (ETag, Last-Modified) and its
+        entries are recorded only once its articles are in the index: an entry left for later
+        (a page that did not download, the budget spent, the index unavailable) is read again
+        at the next poll instead of being hidden behind a "304 Not Modified".
+        """
         feeds = self.all()
-        for feed in feeds:
-            try:
-                entries = self._fetch(feed.url, fetcher)
-            except UnsupportedDocument as error:
-                errors.append((feed.url, str(error)))
-                self._set(feed.url, error=str(error))
-                continue
-            if entries is None:
-                not_modified += 1
-                continue
-            for key, entry in entries:
-                try:
-                    source = self._article(entry, fetcher)
-                except _RetryLater as error:  # the page did not download: try again at the next poll
-                    errors.append((entry.get("link", key), str(error)))
-                    continue
-                except UnsupportedDocument as error:
-                    errors.append((entry.get("link", key), str(error)))
-                    seen.append((feed.url, key, None, str(error)))
-                    continue
-                sources.append(source)
-                seen.append((feed.url, key, source.source, None))
+        with ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed") as pool:
+            rounds = list(pool.map(self._read, [feed.url for feed in feeds]))
+        with self.store.transaction() as db:  # how each feed went, whatever the ingest does next
+            db.executemany("UPDATE feeds SET polled_at = ?, error = ?, title = COALESCE(?, title) WHERE url = ?",
+                           [(now(), r.error, r.title, r.url) for r in rounds])
+        sources = [source for r in rounds for source in r.sources]
         report = self.library.add(sources)
         with self.store.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO feed_entries (feed_url, entry_key, source, seen_at, error)"
-                " VALUES (?, ?, ?, ?, ?)", [(f, k, s, now(), e) for f, k, s, e in seen])
-        return PollReport(len(feeds), not_modified, len(sources), report, tuple(errors))
+                " VALUES (?, ?, ?, ?, ?)", [(r.url, k, src, now(), e) for r in rounds for k, src, e in r.seen])
+            db.executemany("UPDATE feeds SET etag = ?, modified = ? WHERE url = ?",
+                           [(*r.validators, r.url) for r in rounds if r.validators and r.complete])
+        return PollReport(len(feeds), sum(r.unchanged for r in rounds), len(sources), report,
+                          tuple(problem for r in rounds for problem in r.problems))
 
-    def _fetch(self, url: str, fetcher: Fetcher) -> list[tuple[str, dict]] | None:
-        """Return the unseen entries, oldest first, or None when the feed did not change."""
+    def _read(self, url: str) -> "_Round":
+        """Fetch one feed and the pages of its new entries, within FEED_BUDGET deadlines."""
+        fetcher = self.library.fetcher
+        budget_ends = time.monotonic() + FEED_BUDGET * fetcher.deadline
+        try:
+            fetched = self._fetch(url, fetcher)
+        except UnsupportedDocument as error:
+            return _Round(url, error=str(error), problems=[(url, str(error))])
+        if fetched is None:
+            return _Round(url, unchanged=True)
+        entries, result = fetched
+        for position, (key, entry) in enumerate(entries):
+            if time.monotonic() > budget_ends:  # the rest waits for the next poll
+                result.complete = False
+                result.problems.append((url, f"{len(entries) - position} entries left for the next poll "
+                                             f"(this feed's pages took over {FEED_BUDGET * fetcher.deadline:.0f} s)"))
+                break
+            try:
+                source = self._article(entry, fetcher)
+            except _RetryLater as error:  # the page did not download: try again at the next poll
+                result.problems.append((entry.get("link", key), str(error)))
+                result.complete = False
+                continue
+            except UnsupportedDocument as error:
+                result.problems.append((entry.get("link", key), str(error)))
+                result.seen.append((key, None, str(error)))
+                continue
+            result.sources.append(source)
+            result.seen.append((key, source.source, None))
+        return result
+
+    def _fetch(self, url: str, fetcher: Fetcher) -> "tuple[list[tuple[str, dict]], _Round] | None":
+        """Return the unseen entries, oldest first, and the round to fill; None when the feed
+        did not change."""
         etag, modified = self.store.query("SELECT etag, modified FROM feeds WHERE url = ?", (url,))[0]
         headers = {}
         if etag:
@@ -135,18 +160,17 @@ class Feeds:
             headers["If-Modified-Since"] = modified
         response = fetcher.get(url, headers)
         if response.status == 304:
-            self._set(url, error=None)
             return None
         parsed = feedparser.parse(expect_ok(response).content)
         usable = [(_key(e), e) for e in parsed.entries if _key(e)]
         if parsed.bozo and not usable:
             raise UnsupportedDocument(f"{url}: not a readable RSS or Atom feed ({parsed.get('bozo_exception')})")
         warning = f"malformed feed, read what could be read ({parsed.get('bozo_exception')})" if parsed.bozo else None
-        self._set(url, error=warning, title=parsed.feed.get("title"),
-                  etag=response.headers.get("etag"), modified=response.headers.get("last-modified"))
         known = {r[0] for r in self.store.query(
             "SELECT entry_key FROM feed_entries WHERE feed_url = ?", (url,))}
-        return [(k, e) for k, e in reversed(usable) if k not in known]
+        result = _Round(url, error=warning, title=parsed.feed.get("title"),
+                        validators=(response.headers.get("etag"), response.headers.get("last-modified")))
+        return [(k, e) for k, e in reversed(usable) if k not in known], result
 
     def _article(self, entry: dict, fetcher: Fetcher) -> SourceText:
         """Read the page an entry links to; fall back to the feed's own text when the page has none."""
@@ -157,9 +181,11 @@ class Feeds:
         if link:
             try:
                 page = loader.load_url(link, fetcher)
-            except UnsupportedDocument as error:
-                if "could not download" in str(error) and not _feed_text(entry):
+            except DownloadFailed as error:
+                if not _feed_text(entry):
                     raise _RetryLater(str(error)) from error
+                log.info("using the feed's text for %s: %s", link, error)
+            except UnsupportedDocument as error:
                 log.info("using the feed's text for %s: %s", link, error)
         text = _feed_text(entry)
         # A page whose "article" is a few words of menu says less than the feed's own text.
@@ -170,11 +196,19 @@ class Feeds:
             raise UnsupportedDocument(f"{link or title}: no article text on the page or in the feed")
         return SourceText(link or f"feed:{_key(entry)}", title, text, published)
 
-    def _set(self, url: str, **fields) -> None:
-        fields["polled_at"] = now()
-        columns = ", ".join(f"{name} = ?" for name in fields)
-        with self.store.transaction() as db:
-            db.execute(f"UPDATE feeds SET {columns} WHERE url = ?", (*fields.values(), url))
+@dataclass
+class _Round:
+    """What reading one feed gave: articles to ingest, entries to mark seen, problems to report."""
+
+    url: str
+    unchanged: bool = False
+    error: str | None = None
+    title: str | None = None
+    validators: tuple[str | None, str | None] | None = None  # ETag, Last-Modified
+    complete: bool = True  # every new entry handled: the validators may be kept
+    sources: list[SourceText] = field(default_factory=list)
+    seen: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # key, source, error
+    problems: list[tuple[str, str]] = field(default_factory=list)
 
 
 class _RetryLater(Exception):

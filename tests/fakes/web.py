@@ -12,6 +12,7 @@ class FakeWebsite:
     def __init__(self) -> None:
         self.pages: dict[str, tuple[str, bytes]] = {}
         self.slow: dict[str, float] = {}  # path -> seconds between bytes (a dripping server)
+        self.slow_headers: dict[str, float] = {}  # path -> seconds between bytes of the headers
         self.requests: list[tuple[str, dict]] = []
         site = self
 
@@ -24,6 +25,8 @@ class FakeWebsite:
                     self.end_headers()
                     return
                 content_type, body = page
+                if self.path in site.slow_headers:
+                    return drip_headers(self, content_type, body, site.slow_headers[self.path])
                 if content_type == "redirect":  # body is the Location
                     self.send_response(302)
                     self.send_header("Location", body.decode())
@@ -69,6 +72,21 @@ class FakeWebsite:
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self._server.server_address[1]}{path}"
+
+
+def drip_headers(request: BaseHTTPRequestHandler, content_type: str, body: bytes, delay: float) -> None:
+    """Answer with the status line and headers a byte every `delay` seconds (then the body)."""
+    head = (f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n"
+            + "".join(f"X-Padding-{i}: {'x' * 40}\r\n" for i in range(20)) + "\r\n").encode()
+    try:
+        for i in range(len(head)):
+            request.wfile.write(head[i : i + 1])
+            request.wfile.flush()
+            time.sleep(delay)
+        request.wfile.write(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the client gave up
+    request.close_connection = True
 
 
 def make_pdf(lines: list[str], title: str | None = None) -> bytes:
