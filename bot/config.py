@@ -10,6 +10,9 @@ from dotenv import dotenv_values
 from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES
 
 
+DELIVERIES = ("at-least-once", "at-most-once")
+
+
 class SettingsError(ValueError):
     """A setting has a value Verbatim cannot use; the message names the setting."""
 
@@ -40,6 +43,7 @@ class Settings:
     max_results: int = 9
     max_question_chars: int = 1000
     max_subscriptions: int = 25  # per chat
+    delivery: str = "at-least-once"  # after a crash mid-send: send again, or count it as delivered
     log_level: str = "INFO"
     watch_interval: float = 30.0
     feed_interval: float = 900.0
@@ -77,6 +81,7 @@ class Settings:
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
             max_subscriptions=_number(env, "VERBATIM_MAX_SUBSCRIPTIONS", defaults.max_subscriptions, int),
+            delivery=_choice(get("VERBATIM_DELIVERY"), "VERBATIM_DELIVERY", DELIVERIES) or defaults.delivery,
             log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),
             watch_interval=_number(env, "VERBATIM_WATCH_INTERVAL", defaults.watch_interval, float),
             feed_interval=_number(env, "VERBATIM_FEED_INTERVAL", defaults.feed_interval, float),

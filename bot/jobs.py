@@ -92,10 +92,21 @@ async def _send_alerts(context: Context, store: Subscriptions, sub: Subscription
     for hit in hits:
         if hit.document.id in done:
             continue
-        if not await deliver(context, sub.chat_id, alert_html(sub.topic, hit)):
+        if not await _deliver_logged(context, sub, [hit.document.id], alert_html(sub.topic, hit)):
             return False
-        store.record(sub.id, [hit.document.id])
     return True
+
+
+async def _deliver_logged(context: Context, sub: Subscription, document_ids: list[str], text: str) -> bool:
+    """Deliver a message that carries these documents, logged as pending while it is sent: a
+    crash in between leaves the entry for `reconcile` at the next start (VERBATIM_DELIVERY)."""
+    store = context.bot_data.subscriptions
+    store.reserve(sub.id, document_ids)
+    if await deliver(context, sub.chat_id, text):
+        store.record(sub.id, document_ids)
+        return True
+    store.release(sub.id, document_ids)
+    return False
 
 
 async def send_digest(context: Context) -> None:
@@ -124,11 +135,10 @@ async def _send_digest(context: Context) -> None:
     items = [item for item in items if not all(d.id in sent for d in item.sources)]
     heading = f"Your {sub.kind} digest: {len(items)} new stor{'y' if len(items) == 1 else 'ies'}"
     for text, carried in digest_html(items, heading) if items else []:
-        if not await deliver(context, sub.chat_id, text):
+        if not await _deliver_logged(context, sub, [d.id for item in carried for d in item.sources], text):
             if not store.paused(sub.chat_id):  # retry the rest later; what went out is logged
                 context.job_queue.run_once(send_digest, RETRY_DIGEST, data=(sub.id, due), name=context.job.name)
             return
-        store.record(sub.id, [d.id for item in carried for d in item.sources])
     store.advance(sub.id, generation, last_run=due)
     schedule_digest(context.application, store.get(sub.id))
 
@@ -170,7 +180,13 @@ async def poll_feeds(context: Context) -> None:
 
 
 async def restore_schedules(app: Application) -> None:
-    """Rebuild the digest jobs from SQLite at start-up (PTB jobs are not persisted)."""
+    """Settle deliveries a crash left pending, and rebuild the digest jobs from SQLite at
+    start-up (PTB jobs are not persisted)."""
+    at_most_once = app.bot_data.settings.delivery == "at-most-once"
+    pending = app.bot_data.subscriptions.reconcile(at_most_once)
+    if pending:
+        log.warning("%d deliveries were under way when the bot stopped; %s", pending,
+                    "counted as delivered (at-most-once)" if at_most_once else "sending them again (at-least-once)")
     for sub in app.bot_data.subscriptions.active():
         if sub.kind in ("daily", "weekly"):
             schedule_digest(app, sub)

@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
     document_id TEXT NOT NULL,
     delivered_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'sent',  -- 'pending' from just before the send until it is done
     PRIMARY KEY (subscription_id, document_id)
 );
 """
@@ -66,6 +67,9 @@ class Subscriptions:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
+        if "state" not in columns:  # a log written before pending entries existed: all were sent
+            self._db.execute("ALTER TABLE deliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'")
 
     def close(self) -> None:
         self._db.close()
@@ -151,11 +155,31 @@ class Subscriptions:
             f"SELECT document_id FROM deliveries WHERE subscription_id = ? AND document_id IN ({marks})",
             (subscription_id, *document_ids))}
 
+    def reserve(self, subscription_id: int, document_ids: list[str]) -> None:
+        """Log documents as pending, just before the message that carries them is sent."""
+        self._db.executemany(
+            "INSERT OR IGNORE INTO deliveries (subscription_id, document_id, delivered_at, state)"
+            " VALUES (?, ?, ?, 'pending')", [(subscription_id, d, _now()) for d in document_ids])
+
     def record(self, subscription_id: int, document_ids: list[str]) -> None:
         """Log documents as delivered (after the message was sent)."""
         self._db.executemany(
-            "INSERT OR IGNORE INTO deliveries (subscription_id, document_id, delivered_at) VALUES (?, ?, ?)",
+            "INSERT INTO deliveries (subscription_id, document_id, delivered_at, state) VALUES (?, ?, ?, 'sent')"
+            " ON CONFLICT(subscription_id, document_id) DO UPDATE SET state = 'sent', delivered_at = excluded.delivered_at",
             [(subscription_id, d, _now()) for d in document_ids])
+
+    def release(self, subscription_id: int, document_ids: list[str]) -> None:
+        """Forget pending documents whose message surely did not go out (sent again later)."""
+        self._db.executemany("DELETE FROM deliveries WHERE subscription_id = ? AND document_id = ? AND state = "
+                             "'pending'", [(subscription_id, d) for d in document_ids])
+
+    def reconcile(self, at_most_once: bool) -> int:
+        """At start-up, settle the messages a crash left pending (sent or not, nobody knows):
+        count them as delivered (at most once: one may be lost) or send them again (at least
+        once: one may arrive twice). Return how many there were."""
+        if at_most_once:
+            return self._db.execute("UPDATE deliveries SET state = 'sent' WHERE state = 'pending'").rowcount
+        return self._db.execute("DELETE FROM deliveries WHERE state = 'pending'").rowcount
 
     def advance(self, subscription_id: int, cursor: int, last_run: str | None = None) -> None:
         """Move the cursor forward (never back) and note the digest run."""

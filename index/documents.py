@@ -12,10 +12,19 @@ from urllib.parse import urlsplit
 import charset_normalizer
 
 from .errors import UnsupportedDocument
+from .prose import prose_problem
 from .fetching import Fetcher, expect_ok
 from .types import SourceText
 
 log = logging.getLogger(__name__)
+
+# What one document may cost. Past these a document is refused with its reason, not cut short:
+# a bot that quotes must not quote half a document as if it were the whole. Measured by
+# `python benchmarks/big_inputs.py` (time and memory of each cap's worst case).
+MAX_CHARS = 2_000_000  # characters of text: ~330,000 words, a 700-page book
+MAX_PDF_PAGES = 2_000
+MAX_HTML_BYTES = 5 * 2**20  # main-text extraction's cost grows with the page's size and depth
+MAX_HTML_DEPTH = 100  # elements nested in each other; real pages stay under ~40
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -74,7 +83,17 @@ def parse(data: bytes, source: str, kind: str) -> SourceText:
         doc = SourceText(source, _text_title(text, source, kind == "markdown"), text)
     if not doc.text.strip():
         raise UnsupportedDocument(f"{source}: no text found in it")
+    _check_size(len(doc.text), source)
+    problem = prose_problem(doc.text)
+    if problem:
+        raise UnsupportedDocument(f"{source}: {problem}; nothing was indexed")
     return doc
+
+
+def _check_size(chars: int, source: str) -> None:
+    if chars > MAX_CHARS:
+        raise UnsupportedDocument(f"{source}: over {MAX_CHARS:,} characters of text, more than one document "
+                                  "may hold; split it into parts")
 
 
 def parse_file(data: bytes, filename: str, source: str) -> SourceText:
@@ -164,6 +183,12 @@ def _title_from_source(source: str) -> str:
 def _parse_html(html: bytes, source: str) -> SourceText:
     import trafilatura
 
+    if len(html) > MAX_HTML_BYTES:
+        raise UnsupportedDocument(f"{source}: an HTML page over {MAX_HTML_BYTES // 2**20} MB ({len(html):,} bytes); "
+                                  "save its text as a .txt file instead")
+    if _depth(html) > MAX_HTML_DEPTH:
+        raise UnsupportedDocument(f"{source}: elements nested more than {MAX_HTML_DEPTH} deep, not a page "
+                                  "whose article can be found")
     extracted = trafilatura.bare_extraction(
         html, url=source if source.startswith("http") else None, with_metadata=True,
         include_comments=False, include_tables=True, favor_precision=True,
@@ -175,13 +200,35 @@ def _parse_html(html: bytes, source: str) -> SourceText:
     return SourceText(source, title, text, extracted.date or None)
 
 
+def _depth(html: bytes) -> int:
+    """How deeply the page's elements nest (lxml's parser: a fraction of a second for 5 MB)."""
+    from lxml import etree
+
+    try:
+        tree = etree.fromstring(html, etree.HTMLParser())
+    except (etree.LxmlError, ValueError):
+        return 0  # trafilatura says what it makes of it
+    deepest = depth = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")) if tree is not None else ():
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _parse_pdf(data: bytes, source: str) -> SourceText:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise UnsupportedDocument(f"{source}: {len(reader.pages):,} pages, over the {MAX_PDF_PAGES:,} "
+                                      "one document may have; split it into parts")
+        pages, chars = [], 0
+        for page in reader.pages:  # page by page, stopped as soon as the text is too long
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            _check_size(chars, source)
         meta = reader.metadata
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnsupportedDocument(f"{source}: not a readable PDF ({error})") from error

@@ -111,10 +111,12 @@ class FakeBotAPI:
         return self.push(inline_query={"id": str(next(self._ids)), "from": _user(user_id),
                                        "query": query, "offset": ""})
 
-    def fail_next(self, method: str, error_code: int, description: str, skip: int = 0, **parameters) -> None:
+    def fail_next(self, method: str, error_code: int, description: str, skip: int = 0, after_doing: bool = False,
+                  **parameters) -> None:
         """Make a call of `method` fail as Telegram would (403, 429 with retry_after…), after
-        letting `skip` calls through."""
-        self.failures.append({"method": method, "error_code": error_code, "skip": skip,
+        letting `skip` calls through; `after_doing`: carry the call out first (a proxy's 502
+        after Telegram accepted the message)."""
+        self.failures.append({"method": method, "error_code": error_code, "skip": skip, "after_doing": after_doing,
                               "description": description, "parameters": parameters})
 
     # ----- what the bot did -----------------------------------------------------------------
@@ -166,6 +168,9 @@ class FakeBotAPI:
         if failure:
             params["_outcome"] = "failed"
             self.failures.remove(failure)
+            if failure["after_doing"] and hasattr(self, "_api_" + method):
+                getattr(self, "_api_" + method)(params)
+                params["_outcome"] = "dropped"  # done, but the bot is told it failed
             body = {"ok": False, "error_code": failure["error_code"], "description": failure["description"]}
             if failure["parameters"]:
                 body["parameters"] = failure["parameters"]

@@ -89,20 +89,24 @@ def drip_headers(request: BaseHTTPRequestHandler, content_type: str, body: bytes
     request.close_connection = True
 
 
-def make_pdf(lines: list[str], title: str | None = None) -> bytes:
-    """Write a minimal one-page PDF whose text layer holds `lines`."""
+def make_pdf(lines: list[str], title: str | None = None, pages: list[list[str]] | None = None) -> bytes:
+    """Write a minimal PDF whose text layer holds `lines` (one page), or each of `pages`."""
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) '" for line in lines) + " ET"
+    pages = pages or [lines]
+    first_page = 4  # objects: catalog, pages, font, then a page and its contents for each page
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        " /Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
+    for i, page in enumerate(pages):
+        stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) '" for line in page) + " ET"
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {first_page + 2 * i + 1} 0 R"
+                       " /Resources << /Font << /F1 3 0 R >> >> >>")
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     if title:
         objects.append(f"<< /Title ({esc(title)}) >>")
     out = bytearray(b"%PDF-1.4\n")
