@@ -18,6 +18,7 @@ from index import Answer, IndexUnavailable
 from . import formatting
 from .sending import possibly_delivered
 from .state import Context
+from .jobs import resume
 from .updates import typing
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _manages_old_subscriptions(update: Update, context: Context) -> bool:
 
 async def start(update: Update, context: Context) -> None:
     """Greet the user, say how to ask, and resume deliveries paused while the bot was blocked."""
-    context.bot_data.subscriptions.set_paused(update.effective_chat.id, False)
+    resume(context.application, update.effective_chat.id)
     await update.effective_message.reply_html(
         "Hello! Ask me a question and I will answer with passages quoted word for word "
         "from my documents, the answering sentence in bold.\n\n" + help_text(context)

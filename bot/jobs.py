@@ -143,6 +143,17 @@ async def _send_digest(context: Context) -> None:
     schedule_digest(context.application, store.get(sub.id))
 
 
+def resume(app: Application, chat_id: int) -> None:
+    """Resume a chat paused because it blocked the bot: its alerts at the next check, its
+    digests rescheduled (a paused digest does not schedule its next run)."""
+    store = app.bot_data.subscriptions
+    if store.paused(chat_id):
+        store.set_paused(chat_id, False)
+        for sub in store.of_chat(chat_id):
+            if sub.kind != "topic":
+                schedule_digest(app, sub)
+
+
 def schedule_digest(app: Application, sub: Subscription) -> None:
     """(Re)schedule a digest job: now if a run was missed, else at its next time."""
     store, clock = app.bot_data.subscriptions, app.bot_data.clock

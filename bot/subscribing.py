@@ -10,7 +10,7 @@ from index import DocumentNotFound
 from . import scheduling
 from .digests import summary_html
 from .formatting import MESSAGE_LIMIT, escape
-from .jobs import schedule_digest
+from .jobs import resume, schedule_digest
 from .state import Context
 
 FULL = ("This chat has {limit} subscriptions, the most it can have. "
@@ -80,7 +80,7 @@ async def subscribe(update: Update, context: Context) -> None:
     chat_id = update.effective_chat.id
     store = context.bot_data.subscriptions
     library = context.bot_data.library
-    store.set_paused(chat_id, False)
+    resume(context.application, chat_id)
     kind = args[0].lower()
     if kind in ("daily", "weekly"):
         reply = _subscribe_digest(context, chat_id, kind, args[1:])
@@ -199,7 +199,7 @@ async def watch_button(update: Update, context: Context) -> None:
     if not await may_manage(update, context):
         return
     store = context.bot_data.subscriptions
-    store.set_paused(update.effective_chat.id, False)
+    resume(context.application, update.effective_chat.id)
     limit = context.bot_data.settings.max_subscriptions
     sub, _ = store.add_topic(update.effective_chat.id, answer.question,
                              context.bot_data.library.generation, limit)

@@ -1,6 +1,7 @@
 """A bot killed while it sends alerts: after the restart every chat has its alert, and the one
 under way is sent again (at-least-once) or not (at-most-once), as VERBATIM_DELIVERY says."""
 
+import asyncio
 import subprocess
 import sys
 import time
@@ -71,3 +72,25 @@ def test_a_bot_killed_mid_alert_loses_nothing_and_doubles_at_most_the_one_under_
     doubled = {chat for chat, n in alerts.items() if n > 1}
     assert doubled == ({under_way} if delivery == "at-least-once" else set()), (alerts, log[-2000:])
     assert "1 deliveries were under way when the bot stopped" in log
+
+
+async def test_a_digest_paused_by_a_block_comes_back_with_start(bot_api, settings, library):
+    import datetime as dt
+
+    from tests.conftest import Clock, bot_call, bot_running, reply_to
+
+    start = dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+    clock = Clock(start)
+    async with bot_running(settings, library, bot_api, clock):
+        await reply_to(bot_api, f"/subscribe daily {(start + dt.timedelta(hours=1)):%H:%M}")
+    library.add([SourceText("notes://otters", "Otter news", "Sea otters hold hands while they sleep.")])
+    clock.now = start + dt.timedelta(hours=1, minutes=1)  # the digest is owed
+    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    async with bot_running(settings, library, bot_api, clock) as app:
+        await bot_call(bot_api, "sendMessage", lambda p: p.get("_outcome") == "failed")
+        await asyncio.sleep(0.5)
+        assert app.bot_data.subscriptions.paused(42)
+        count = len(bot_api.calls)
+        bot_api.message("/start")  # the user unblocked the bot and says hello
+        digest = await bot_call(bot_api, "sendMessage", lambda p: "daily digest:" in p["text"], after=count)
+        assert "Otter news" in digest["text"]
