@@ -113,7 +113,9 @@ def show(obj: Context, document: str, index_dir: Path | None, as_json: bool) -> 
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 @click.option("--batch", type=click.File("r"), help="Read one question per line from FILE (- for stdin).")
-@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100), help="Hits per question.")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100),
+              help="Hits per question. With --json, all K best first, each with its score, whether or not "
+                   "they reach the threshold; as text, what the bot would show.")
 @click.pass_obj
 def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json: bool, batch, k: int) -> None:
     """Answer a question with verbatim quotes from the documents."""
@@ -124,7 +126,7 @@ def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json
     for text in questions:
         if batch and not text:
             continue
-        answer = library.search(text, k)
+        answer = library.search(text, k, every=as_json)
         click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if as_json
                    else formatting.answer_plain(answer) + ("\n" if batch else ""))
 

@@ -176,11 +176,12 @@ class Library:
             raise DocumentNotFound(f"No document {ref!r}. See: verbatim documents")
         return doc
 
-    def search(self, question: str, k: int = 5) -> Answer:
-        """Answer a question with up to `k` verbatim hits; blocking, run it off the event loop.
-        Several threads may search at once."""
+    def search(self, question: str, k: int = 5, every: bool = False) -> Answer:
+        """Answer a question with up to `k` verbatim hits (`every`: all `k`, also those under the
+        threshold; see retrieval.search); blocking, run it off the event loop. Several threads
+        may search at once."""
         with self._parts() as parts:
-            return search(question, k, self.threshold, method=self.method, **parts)
+            return search(question, k, self.threshold, every=every, method=self.method, **parts)
 
     def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""

@@ -33,11 +33,17 @@ SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
 RERANK_DEPTH = 5
 
 
-def search(question: str, k: int, threshold: float, **parts) -> Answer:
-    """Return the best `k` hits; `found` is False when even the best is below `threshold`."""
+def search(question: str, k: int, threshold: float, every: bool = False, **parts) -> Answer:
+    """Return the best `k` hits; `found` is False when even the best is below `threshold`.
+
+    What a person is shown: the hits that reach the threshold, or the single closest (weak) one
+    when none does. With `every`, what a script asks for: all `k` hits, best first, each with
+    its confidence, whether or not they reach it."""
     question = question.strip()
     hits = rank(question, k, **parts)
     passing = [hit for hit in hits if hit.score >= threshold]
+    if every:
+        return Answer(question, bool(passing), tuple(hits))
     if passing:
         return Answer(question, True, tuple(passing[:k]))
     return Answer(question, False, tuple(sorted(hits, key=lambda h: -h.score)[:1]))
