@@ -72,6 +72,19 @@ def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, 
 
 @evaluate.command()
 @qa_options
+def squad2(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes) -> None:
+    """A SQuAD 2.0 file (.json or .json.gz), each paragraph a document: the figures of `eval
+    squad` on the answerable questions, and by collection size how many `is_impossible` ones
+    (written to look answerable from their paragraph, which is in the index) are declined."""
+    documents, questions = load_squad(file)
+    questions = questions[:limit] if limit else questions
+    if not any(q.impossible for q in questions):
+        raise click.UsageError(f"{file} has no is_impossible questions: use `verbatim eval squad`")
+    _report(obj, documents, questions, True, as_json, 10, keep, sizes)
+
+
+@evaluate.command()
+@qa_options
 def ester(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes) -> None:
     """ESTER news questions (e.g. final_dev_ans_gen.json): the same figures as `eval squad`."""
     documents, questions = load_ester(file)
@@ -87,8 +100,9 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
                           **_backend(settings, keep))
         ingest = library.add(documents, progress=not as_json, summaries=False)
         results = {}
+        answerable = [q for q in questions if not q.impossible]  # rankings are measured on these
         for method in METHODS:
-            report = run(library, questions, k, method)
+            report = run(library, answerable, k, method)
             results[method] = figures(report, squad)
             if squad and method == "hybrid":
                 precision, recall = not_found_precision_recall(report, settings.threshold)
@@ -102,6 +116,7 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
                                   reader=settings.reader, runtime=settings.runtime, milvus_uri=settings.milvus_uri,
                                   milvus_token=settings.milvus_token)] if sizes else []
     out = {"documents": len(documents), "questions": len(questions),
+           **({"impossible": len(questions) - len(answerable)} if len(answerable) < len(questions) else {}),
            "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results,
            "by_size": by_size}
     if as_json:
@@ -120,13 +135,15 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
     if by_size:
         click.echo('\n"not found" by collection size (with the passage: answered, right passage first; '
                    "without it: declined)")
+        impossible = "impossible" in by_size[0]
         click.echo("| size | answerable | answered | declined | declined, answer-free | not-found precision "
-                   "| not-found recall |")
-        click.echo("|---|---|---|---|---|---|---|")
+                   "| not-found recall |" + (" impossible | declined, impossible |" if impossible else ""))
+        click.echo("|---|---|---|---|---|---|---|" + ("---|---|" if impossible else ""))
         for row in by_size:
             click.echo(f"| {row['size']} | {row['answerable']} | {row['answered']:.3f} | {row['declined']:.3f} "
                        f"| {row['declined_answer_free']:.3f} | {row['not_found_precision']:.3f} "
-                       f"| {row['not_found_recall']:.3f} |")
+                       f"| {row['not_found_recall']:.3f} |"
+                       + (f" {row['impossible']} | {row['declined_impossible']:.3f} |" if impossible else ""))
 
 
 def _backend(settings, keep: Path | None) -> dict:

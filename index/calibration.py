@@ -58,7 +58,8 @@ class SizeReport:
     def figures(self, threshold: float) -> dict[str, float]:
         """Answered with the right passage first; declined; precision/recall of "not found"."""
         answerable = [t for t in self.trials if t.answerable]
-        unanswerable = [t for t in self.trials if not t.answerable]
+        unanswerable = [t for t in self.trials if not t.answerable and not t.question.impossible]
+        impossible = [t for t in self.trials if t.question.impossible]
         true_declines = sum(t.declined(threshold) for t in unanswerable)
         declines = true_declines + sum(t.declined(threshold) for t in answerable)
         # Another passage may say the same thing: a quote that holds the gold answer is no mistake.
@@ -70,6 +71,8 @@ class SizeReport:
             "declined_answer_free": _share(t.declined(threshold) for t in answer_free),
             "not_found_precision": true_declines / declines if declines else 1.0,
             "not_found_recall": true_declines / len(unanswerable) if unanswerable else 0.0,
+            **({"impossible": len(impossible), "declined_impossible": _share(t.declined(threshold) for t in impossible)}
+               if impossible else {}),
         }
 
 
@@ -96,11 +99,13 @@ def by_size(
     with `milvus_uri`: scratch collections, dropped after).
 
     `embedder` is shared by every index built here (wrap it in a cache so that a passage is
-    embedded once, however many indexes hold it). Each question has one relevant passage.
+    embedded once, however many indexes hold it). Each question has one relevant passage. An
+    `impossible` question (SQuAD 2.0) is asked with its passage there, which does not answer
+    it: an unanswerable trial written to look answerable, not asked again without the passage.
     """
-    asked = {}
+    asked, impossible = {}, {}
     for question in questions:
-        asked.setdefault(next(iter(question.relevant)), []).append(question)
+        (impossible if question.impossible else asked).setdefault(next(iter(question.relevant)), []).append(question)
     reports = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in sizes:
@@ -114,6 +119,7 @@ def by_size(
                 library.add(group, summaries=False)
                 for doc in group:
                     report.trials += _ask(library, asked.get(doc.source, ()), size, True)
+                    report.trials += _ask(library, impossible.get(doc.source, ()), size, False)
                 if size == 1:  # the questions of the passage half the list away, without theirs
                     other = parts[(number + len(parts) // 2) % len(parts)][0]
                     report.trials += _ask(library, asked.get(other.source, ()), size, False)

@@ -1,5 +1,6 @@
 """Measure retrieval on public data: SQuAD-style paragraphs and BEIR folders."""
 
+import gzip
 import json
 import math
 import statistics
@@ -19,6 +20,7 @@ class Question:
     text: str
     relevant: frozenset[str]
     answers: tuple[str, ...] = ()
+    impossible: bool = False  # SQuAD 2.0: written to look answerable from `relevant`, which does not answer it
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def _mean(values: Iterable[float]) -> float:
 
 
 def load_squad(path: Path) -> tuple[list[SourceText], list[Question]]:
-    """Read a SQuAD v1.1 file: each paragraph a document, each question pointing at it."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    """Read a SQuAD file (v1.1, or v2.0 with `is_impossible` questions; `.json` or `.json.gz`):
+    each paragraph a document, each question pointing at it."""
+    raw = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else Path(path).read_bytes()
+    data = json.loads(raw.decode("utf-8"))
     documents, questions = [], []
     for article in data["data"]:
         for number, paragraph in enumerate(article["paragraphs"]):
@@ -81,7 +85,8 @@ def load_squad(path: Path) -> tuple[list[SourceText], list[Question]]:
             documents.append(SourceText(source, article["title"].replace("_", " "), paragraph["context"]))
             for qa in paragraph["qas"]:
                 answers = tuple(a["text"] for a in qa["answers"])
-                questions.append(Question(qa["question"], frozenset([source]), answers))
+                questions.append(Question(qa["question"], frozenset([source]), answers,
+                                          bool(qa.get("is_impossible"))))
     return documents, questions
 
 

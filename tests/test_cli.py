@@ -200,3 +200,36 @@ def test_serve_says_in_one_line_when_the_bot_api_refuses_or_is_no_bot_api(run, m
         code, out, err = run("serve", "--index", str(tmp_path / "idx"))
     assert code == 1 and len(err.strip().splitlines()) == 1, err
     assert "did not answer as a Telegram Bot API" in err and "Traceback" not in out + err
+
+
+def test_eval_squad2_counts_the_impossible_questions_declined_with_their_paragraph_there(run, tmp_path):
+    import gzip
+
+    otters = "Otters hold hands while they sleep so they do not drift apart in the river."
+    bees = "Bees turn nectar into honey by fanning it with their wings inside the hive."
+    tax = "The tax office changed the filing deadline for small companies to the end of May."
+    qa = lambda i, q, a, impossible=False: {  # noqa: E731
+        "id": str(i), "question": q, "is_impossible": impossible,
+        "answers": [] if impossible else [{"text": a, "answer_start": 0}],
+        **({"plausible_answers": [{"text": a, "answer_start": 0}]} if impossible else {})}
+    squad2 = {"version": "v2.0", "data": [{"title": "Animals", "paragraphs": [
+        {"context": otters, "qas": [qa(1, "Why do otters hold hands while they sleep?", "drift apart"),
+                                    qa(2, "Why do penguins hold flippers on ice floes?", "drift apart", True)]},
+        {"context": bees, "qas": [qa(3, "How do bees turn nectar into honey?", "fanning it")]},
+        {"context": tax, "qas": [qa(4, "When is the filing deadline for small companies?", "end of May")]}]}]}
+    path = tmp_path / "squad2.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(squad2).encode()))
+    code, out, _ = run("eval", "squad2", str(path), "--json", "--sizes", "1,all")
+    result = json.loads(out)
+    assert code == 0 and result["questions"] == 4 and result["impossible"] == 1
+    assert result["methods"]["hybrid"]["recall@1"] == 1.0  # rankings over the answerable three
+    for row in result["by_size"]:
+        assert row["answerable"] == 3 and row["impossible"] == 1 and row["answered"] == 1.0
+        assert row["declined_impossible"] == 1.0  # nothing about penguins, though its paragraph is there
+    code, out, _ = run("eval", "squad2", str(path), "--sizes", "all")
+    assert code == 0 and "declined, impossible" in out and "| all | 3 | 1.000 |" in out
+    v1 = tmp_path / "v1.json"
+    v1.write_text(json.dumps({"version": "1.1", "data": [{"title": "A", "paragraphs": [
+        {"context": otters, "qas": [qa(1, "Why do otters hold hands?", "drift apart")]}]}]}))
+    code, _, err = run("eval", "squad2", str(v1))
+    assert code != 0 and "eval squad" in err
