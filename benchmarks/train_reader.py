@@ -1,7 +1,12 @@
 """Train the reader (index/reader.py) from the packaged all-MiniLM-L6-v2 on the tuning data.
 
 Usage: python benchmarks/train_reader.py [--shared ../shared] [--out index/reader.safetensors]
-       [--fold 0|1] [--epochs 2]
+       [--fold 0|1] [--epochs 2] [--recipe xquad-ester|squad] [--layers N] [--checkpoint DIR]
+
+`--recipe squad` (issue #20) adds SQuAD v1.1 train, "answer sentence taken out" passages and SQuAD
+2.0 unanswerable questions to the tuning data (benchmarks/reader_data.py prints the recipe);
+`--layers N` trains a reader on the packaged model's first N layers only (a smaller student);
+`--checkpoint DIR` saves the state every `--save-every` steps and resumes from it when run again.
 
 Examples: for every tuning question (XQuAD's even articles, ESTER train), each sentence of its
 passage, labelled 1 when it holds a gold answer, and sentences from the two other passages the
@@ -28,6 +33,7 @@ from index.chunking import split_sentences  # noqa: E402
 from index.embedding import load_embedder  # noqa: E402
 from index.evaluation import load_ester, load_squad, squad_part  # noqa: E402
 from index.reader import WEIGHTS, Reader  # noqa: E402
+from reader_data import describe, recipe  # noqa: E402
 
 FROZEN = 1  # encoder layers kept as shipped
 NEGATIVE_PASSAGES = 2
@@ -91,11 +97,14 @@ def fold_of(question) -> int:
     return sum(map(ord, next(iter(question.relevant)))) % 2
 
 
-def train(groups, epochs: int, seed: int = 0) -> Reader:
-    """Listwise (the answering sentences first among their group, softmax) plus binary
-    cross-entropy, so that scores also mean something across groups (the confidence uses them)."""
+def train(groups, epochs: int, seed: int = 0, layers: int | None = None, checkpoint: Path | None = None,
+          save_every: int = 200) -> Reader:
+    """Listwise (the answering sentences first among their group, softmax; groups with no
+    answering sentence have no listwise term) plus binary cross-entropy, so that scores also
+    mean something across groups (the confidence uses them). With `checkpoint`, resumable: the
+    order of each epoch follows from the seed, so a resumed run sees what it would have seen."""
     torch.manual_seed(seed)
-    reader = Reader(weights=None)
+    reader = Reader(weights=None, layers=layers)
     encoder = reader.encoder
     for name, parameter in encoder.named_parameters():
         layer = name.split("encoder.layer.")[1].split(".")[0] if "encoder.layer." in name else None
@@ -103,43 +112,66 @@ def train(groups, epochs: int, seed: int = 0) -> Reader:
     trainable = [p for p in encoder.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW([{"params": trainable, "lr": LEARNING_RATE},
                                    {"params": reader.head.parameters(), "lr": 1e-3}], weight_decay=0.01)
-    steps = epochs * -(-len(groups) // GROUPS_PER_STEP)
+    per_epoch = -(-len(groups) // GROUPS_PER_STEP)
+    steps = epochs * per_epoch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[LEARNING_RATE, 1e-3],
                                                    total_steps=steps, pct_start=0.1)
+    state_file = checkpoint / "state.pt" if checkpoint else None
+    step = 0
+    if state_file and state_file.exists():
+        state = torch.load(state_file, weights_only=False)
+        encoder.load_state_dict(state["encoder"])
+        reader.head.load_state_dict(state["head"])
+        optimiser.load_state_dict(state["optimiser"])
+        schedule.load_state_dict(state["schedule"])
+        step = state["step"]
+        print(f"resumed at step {step}/{steps}", file=sys.stderr)
     bce = torch.nn.BCEWithLogitsLoss()
-    rng = random.Random(seed)
     encoder.train()
-    started, step = time.perf_counter(), 0
-    for epoch in range(epochs):
-        rng.shuffle(groups)
-        for start in range(0, len(groups), GROUPS_PER_STEP):
-            batch = groups[start : start + GROUPS_PER_STEP]
-            questions = [q for q, sentences, _ in batch for _ in sentences]
-            logits = reader.logits(questions, [s for _, sentences, _ in batch for s in sentences])
-            labels = torch.tensor([y for *_, ys in batch for y in ys])
-            loss, at = BCE_SHARE * bce(logits, labels), 0
-            for _, sentences, ys in batch:
-                part, gold = logits[at : at + len(sentences)], labels[at : at + len(sentences)]
-                at += len(sentences)
-                # -log of the probability mass on the answering sentences
-                loss = loss + (torch.logsumexp(part, 0) - torch.logsumexp(part[gold > 0], 0)) / len(batch)
-            loss.backward()
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 25 == 0:
-                print(f"epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
-                      f"{time.perf_counter() - started:.0f}s", file=sys.stderr)
+    started = time.perf_counter()
+    while step < steps:
+        epoch, at_step = divmod(step, per_epoch)
+        order = list(range(len(groups)))
+        random.Random(seed * 1000 + epoch).shuffle(order)
+        batch = [groups[i] for i in order[at_step * GROUPS_PER_STEP : (at_step + 1) * GROUPS_PER_STEP]]
+        loss = _loss(reader, batch, bce)
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        optimiser.zero_grad()
+        step += 1
+        if step % 25 == 0:
+            print(f"epoch {epoch} step {step}/{steps} loss {loss.item():.3f} "
+                  f"{time.perf_counter() - started:.0f}s", file=sys.stderr)
+        if state_file and (step % save_every == 0 or step == steps):
+            checkpoint.mkdir(parents=True, exist_ok=True)
+            torch.save({"encoder": encoder.state_dict(), "head": reader.head.state_dict(),
+                        "optimiser": optimiser.state_dict(), "schedule": schedule.state_dict(), "step": step},
+                       state_file.with_suffix(".tmp"))
+            state_file.with_suffix(".tmp").replace(state_file)  # a kill mid-write keeps the last one
     encoder.eval()
     return reader
+
+
+def _loss(reader: Reader, batch, bce):
+    questions = [q for q, sentences, _ in batch for _ in sentences]
+    logits = reader.logits(questions, [s for _, sentences, _ in batch for s in sentences])
+    labels = torch.tensor([y for *_, ys in batch for y in ys])
+    loss, at = BCE_SHARE * bce(logits, labels), 0
+    for _, sentences, ys in batch:
+        part, gold = logits[at : at + len(sentences)], labels[at : at + len(sentences)]
+        at += len(sentences)
+        if gold.any():  # -log of the probability mass on the answering sentences
+            loss = loss + (torch.logsumexp(part, 0) - torch.logsumexp(part[gold > 0], 0)) / len(batch)
+    return loss
 
 
 def save(reader: Reader, path: Path, about: str) -> None:
     tuned = {k: v.detach().half().contiguous() for k, v in reader.encoder.state_dict().items()
              if "encoder.layer." in k and int(k.split("encoder.layer.")[1].split(".")[0]) >= FROZEN}
     tuned |= {f"head.{k}": v.detach().half().contiguous() for k, v in reader.head.state_dict().items()}
-    save_file(tuned, str(path), metadata={"base": "all-MiniLM-L6-v2", "about": about})
+    layers = str(len(reader.encoder.encoder.layer))
+    save_file(tuned, str(path), metadata={"base": "all-MiniLM-L6-v2", "about": about, "layers": layers})
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
@@ -164,20 +196,35 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--fold", type=int, choices=(0, 1), help="train on one half of the tuning questions")
     parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--recipe", choices=("xquad-ester", "squad"), default="xquad-ester",
+                        help="squad: add SQuAD train, answer-removed passages and SQuAD 2.0 unanswerables")
+    parser.add_argument("--squad-questions", type=int, default=16_000, help="SQuAD v1.1 questions sampled")
+    parser.add_argument("--removed-share", type=float, default=0.25,
+                        help="share of them also asked of their passage with the answer sentence taken out")
+    parser.add_argument("--layers", type=int, help="train on the packaged model's first N layers (a student)")
+    parser.add_argument("--checkpoint", type=Path, help="save the state here and resume from it")
+    parser.add_argument("--save-every", type=int, default=200, help="steps between checkpoints")
+    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--context", action="store_true",
                         help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     embedder = load_embedder()
     tune, held = tuning_and_held_out(args.shared)
-    rng = random.Random(0)
+    rng = random.Random(args.seed)
     groups = []
     for documents, questions in tune:
         chosen = [q for q in questions if args.fold is None or fold_of(q) == args.fold]
         groups += examples(documents, chosen, embedder, rng, args.context)
-    print(f"{len(groups)} questions, {sum(len(g[1]) for g in groups)} sentences", file=sys.stderr)
-    reader = train(groups, args.epochs)
-    save(reader, args.out, f"trained by benchmarks/train_reader.py, fold {args.fold}, epochs {args.epochs}")
+    print(f"xquad tune + ester train: {len(groups)} questions, {sum(len(g[1]) for g in groups)} sentences",
+          file=sys.stderr)
+    if args.recipe == "squad":
+        added = recipe(args.shared, args.squad_questions, args.removed_share, args.seed)
+        print(describe(added), file=sys.stderr)
+        groups += [group for part in added.values() for group in part]
+    reader = train(groups, args.epochs, args.seed, args.layers, args.checkpoint, args.save_every)
+    save(reader, args.out, f"trained by benchmarks/train_reader.py, recipe {args.recipe}, fold {args.fold}, "
+                           f"epochs {args.epochs}, layers {args.layers or 6}, seed {args.seed}")
     if args.fold is None:  # a fold's reader only scores the other fold, for fit_confidence.py
         held_out(reader, embedder, held, args.context)
 

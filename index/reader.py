@@ -28,9 +28,12 @@ BATCH = 8  # pairs per forward pass (see `score`)
 class Reader:
     """Scores (question, sentence) pairs; a higher score means likelier to answer."""
 
-    def __init__(self, weights: Path = WEIGHTS, base: str = BASE_MODEL) -> None:
+    def __init__(self, weights: Path | None = WEIGHTS, base: str = BASE_MODEL, layers: int | None = None) -> None:
+        """Load the base model and the tuned layers; a reader trained on the first `layers`
+        encoder layers only (a smaller, faster student) says so in its file's metadata."""
         offline_quietly()
         import torch
+        from safetensors import safe_open
         from safetensors.torch import load_file
         from transformers import AutoModel, AutoTokenizer
 
@@ -38,6 +41,12 @@ class Reader:
         self._torch = torch
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
         self.encoder = AutoModel.from_pretrained(str(folder))
+        if weights is not None:
+            with safe_open(str(weights), "pt") as stored:
+                layers = layers or int((stored.metadata() or {}).get("layers") or 0) or None
+        if layers and layers < len(self.encoder.encoder.layer):
+            self.encoder.encoder.layer = self.encoder.encoder.layer[:layers]
+            self.encoder.config.num_hidden_layers = layers
         self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
         if weights is not None:
             tuned = {k: v.float() for k, v in load_file(str(weights)).items()}
