@@ -4,6 +4,7 @@ gone, answers and alerts again once it is back, with no restart."""
 import asyncio
 import dataclasses
 import logging
+import time
 
 import pytest
 
@@ -71,3 +72,39 @@ def test_pymilvus_logs_go_through_the_filter_that_hides_the_milvus_token(tmp_pat
     library.close()
     assert "RPC error for a client with token [token]" in caplog.text  # it reached the app's handlers
     assert password not in caplog.text and not logging.getLogger("pymilvus").handlers
+
+
+def test_a_feed_polled_while_milvus_is_down_is_read_again_once_it_is_back(tmp_path):
+    from index import Feeds, Fetcher, IndexUnavailable
+    from tests.fakes.web import FakeWebsite
+
+    data = tmp_path / "milvus-server"
+    server, uri = start_milvus_server(data)
+    port = int(uri.rsplit(":", 1)[1])
+    library = index.Library(tmp_path / "idx", model=HASH_MODEL, threshold=HASH_THRESHOLD, milvus_uri=uri,
+                            fetcher=Fetcher(allowed_hosts=frozenset({"127.0.0.1"})))
+    library.add([index.SourceText("notes://bees", "Bees", "Bees dance to tell other bees where flowers are.")])
+    rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Otters</title>'
+           "<link>{link}</link><guid>otters-1</guid></item></channel></rss>")
+    try:
+        with FakeWebsite() as site:
+            site.pages["/otters"] = ("text/plain", f"Otter news\n\n{OTTERS}".encode())
+            site.pages["/feed.xml"] = ("application/rss+xml", rss.format(link=site.url("/otters")).encode())
+            feeds = Feeds(library)
+            feeds.add(site.url("/feed.xml"))
+            server.terminate()
+            server.wait(10)
+            with pytest.raises(IndexUnavailable):
+                feeds.poll()  # read, but not ingested: nothing may be marked seen
+            server, _ = start_milvus_server(data, port)
+            for _ in range(20):  # past the backoff
+                try:
+                    report = feeds.poll()
+                    break
+                except IndexUnavailable:
+                    time.sleep(0.5)
+        assert report.ingest.added == 1 and library.search("Why do otters hold hands?").found
+    finally:
+        library.close()
+        server.terminate()
+        server.wait(10)
