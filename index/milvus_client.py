@@ -79,7 +79,7 @@ class Guarded:
 
     def __getattr__(self, name: str):
         method = getattr(self._client, name)
-        if not callable(method):
+        if not callable(method) or name == "close":  # closing needs no collection loaded
             return method
 
         def call(*args, **kwargs):
