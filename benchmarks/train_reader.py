@@ -114,6 +114,9 @@ def train(groups, epochs: int, seed: int = 0, layers: int | None = None, checkpo
                                    {"params": reader.head.parameters(), "lr": 1e-3}], weight_decay=0.01)
     per_epoch = -(-len(groups) // GROUPS_PER_STEP)
     steps = epochs * per_epoch
+    if steps == 0:  # the untrained reader, as the seed makes it
+        encoder.eval()
+        return reader
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=[LEARNING_RATE, 1e-3],
                                                    total_steps=steps, pct_start=0.1)
     state_file = checkpoint / "state.pt" if checkpoint else None
