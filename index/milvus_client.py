@@ -73,7 +73,7 @@ class Guarded:
 
     def __init__(self, client, uri: str, names: list[str]) -> None:
         self._client, self._uri, self._names = client, uri, names
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # _recover notes a failed reload while it holds it
         self._failures = 0  # consecutive failed attempts; 0 while Milvus answers
         self._retry_at = 0.0
 
@@ -113,7 +113,7 @@ class Guarded:
             except Exception as error:
                 if not is_outage(error):
                     raise
-                self._down(error, locked=True)
+                self._down(error)
                 raise self._unavailable(error) from None
             log.warning("Milvus at %s answers again; collections reloaded", self._uri)
             self._failures = 0
@@ -121,16 +121,12 @@ class Guarded:
     def _unavailable(self, error: BaseException) -> IndexUnavailable:
         return IndexUnavailable(f"The index in Milvus at {self._uri} is unavailable ({_short(error)})")
 
-    def _down(self, error: BaseException, locked: bool = False) -> None:
-        if locked or self._lock.acquire(timeout=1):
-            try:
-                if not self._failures:
-                    log.warning("Milvus at %s is unavailable (%s); retrying with backoff", self._uri, _short(error))
-                self._retry_at = time.monotonic() + BACKOFF[min(self._failures, len(BACKOFF) - 1)]
-                self._failures += 1
-            finally:
-                if not locked:
-                    self._lock.release()
+    def _down(self, error: BaseException) -> None:
+        with self._lock:
+            if not self._failures:
+                log.warning("Milvus at %s is unavailable (%s); retrying with backoff", self._uri, _short(error))
+            self._retry_at = time.monotonic() + BACKOFF[min(self._failures, len(BACKOFF) - 1)]
+            self._failures += 1
 
 
 def _short(error: BaseException) -> str:

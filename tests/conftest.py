@@ -27,6 +27,10 @@ SHARED = ROOT.parent / "shared"
 # Bag-of-words cosines run lower than a trained model's; this separates them on the samples.
 HASH_THRESHOLD = 0.2
 
+# A script that runs `verbatim` with the tests' hash model, as another process would.
+VERBATIM = ("import sys; sys.path.insert(0, %r); import index; from tests.fakes.embedder import HashEmbedder, NAME;"
+            " index.register(NAME, HashEmbedder); from bot.cli import main; sys.exit(main(sys.argv[1:]))" % str(ROOT))
+
 index.register(HASH_MODEL, HashEmbedder)
 index.register(SLOW_NAME, SlowHashEmbedder)
 

@@ -11,11 +11,9 @@ import pytest
 
 from bot.subscription_store import Subscriptions
 from index import Library, SourceText
-from tests.conftest import HASH_MODEL, HASH_THRESHOLD, ROOT
+from tests.conftest import HASH_MODEL, HASH_THRESHOLD, VERBATIM
 from tests.fakes.bot_api import FakeBotAPI
 
-VERBATIM = ("import sys; sys.path.insert(0, %r); import index; from tests.fakes.embedder import HashEmbedder, NAME;"
-            " index.register(NAME, HashEmbedder); from bot.cli import main; sys.exit(main(sys.argv[1:]))" % str(ROOT))
 CHATS = range(100, 108)
 
 

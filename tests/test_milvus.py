@@ -11,7 +11,7 @@ import pytest
 import index
 from bot.cli import main
 from tests.conftest import (
-    BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, ROOT, SAMPLES, bot_call, bot_running,
+    BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, SAMPLES, VERBATIM, bot_call, bot_running,
 )
 from tests.fakes.embedder import HashEmbedder
 
@@ -19,9 +19,6 @@ pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
 
 QUESTIONS = ["When was the transatlantic telegraph cable completed?", "How much honey can a colony store?",
              "How do I add documents to the bot?", "Who won the 1998 football league?"]
-# A script that runs `verbatim` with the tests' hash model, as another process would.
-VERBATIM = ("import sys; sys.path.insert(0, %r); import index; from tests.fakes.embedder import HashEmbedder, NAME;"
-            " index.register(NAME, HashEmbedder); from bot.cli import main; sys.exit(main(sys.argv[1:]))" % str(ROOT))
 
 
 def answers(library: index.Library, every: bool = True) -> list[tuple]:
