@@ -119,5 +119,47 @@ def describe(groups: dict[str, list[Group]]) -> str:
     return "\n".join(lines)
 
 
+def untouched(shared: Path, articles: int = 18, per_paragraph: int = 2, questions: int = 16_000,
+              seed: int = 0) -> dict:
+    """SQuAD v1.1 train paragraphs the recipe (`squad_groups` with this seed and sample size)
+    took no question from, in `articles` seeded articles, `per_paragraph` questions each: a
+    SQuAD file the reader never saw a question of, for fitting the confidence."""
+    data = read(shared / SQUAD_DIR / "squad-v1.1-train.json.gz")
+    pool = [(a, p, qa) for a, article in enumerate(data) for p, paragraph in enumerate(article["paragraphs"])
+            for qa in paragraph["qas"] if qa.get("answers") and not qa.get("is_impossible")]
+    seen = {(a, p) for a, p, _ in random.Random(seed).sample(pool, min(questions, len(pool)))}
+    chosen = random.Random(seed + 1).sample(range(len(data)), articles)
+    return {"version": "1.1", "data": [
+        {"title": data[a]["title"], "paragraphs": [{**paragraph, "qas": paragraph["qas"][:per_paragraph]}
+                                                   for p, paragraph in enumerate(data[a]["paragraphs"])
+                                                   if (a, p) not in seen]}
+        for a in sorted(chosen)]}
+
+
+def held_out_split(shared: Path) -> dict[str, dict]:
+    """The held-out articles as two SQuAD 2.0 files, split by article, every second question of
+    each (so that a fit takes minutes): "fit" (0, 2, 4…: the confidence is fitted on them) and
+    "report" (1, 3…: figures only); and "v1.1-fit" (`untouched`)."""
+    articles = held_out_articles(shared)
+    halved = [{**a, "paragraphs": [{**p, "qas": p["qas"][i % 2::2]} for i, p in enumerate(a["paragraphs"])]}
+              for a in articles]
+    return {"fit": {"version": "v2.0", "data": halved[::2]}, "report": {"version": "v2.0", "data": halved[1::2]},
+            "v1.1-fit": untouched(shared)}
+
+
 if __name__ == "__main__":
-    print(describe(recipe(SHARED, 16_000, 0.25, 0)))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Print the reader's training recipe; --held-out writes the "
+                                                 "held-out SQuAD 2.0 files for `verbatim eval squad2`.")
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--held-out", type=Path, metavar="DIR", help="write squad2-fit.json, squad2-report.json and squad2-v1.1-fit.json (SQuAD v1.1 "
+                             "paragraphs no training question came from) here")
+    args = parser.parse_args()
+    if args.held_out:
+        args.held_out.mkdir(parents=True, exist_ok=True)
+        for name, data in held_out_split(args.shared).items():
+            (args.held_out / f"squad2-{name}.json").write_text(json.dumps(data), encoding="utf-8")
+            print(f"wrote {args.held_out / f'squad2-{name}.json'}")
+    else:
+        print(describe(recipe(args.shared, 16_000, 0.25, 0)))

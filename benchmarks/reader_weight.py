@@ -3,8 +3,7 @@
 Usage: python benchmarks/reader_weight.py [--shared ../shared] [--weights 0,0.25,0.5,1,2]
 
 On the tuning data only (XQuAD's even articles, ESTER train), all passages in one index, each
-question read by the reader trained on the *other* half of the tuning questions
-(benchmarks/train_reader.py --fold 0|1). Prints Recall@1 and answer-sentence accuracy per weight.
+question read by the shipped reader. Prints Recall@1 and answer-sentence accuracy per weight.
 """
 
 import argparse
@@ -14,13 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_confidence import FOLD_READER, datasets  # noqa: E402
-from train_reader import fold_of  # noqa: E402
+from fit_confidence import datasets  # noqa: E402
 
 from index import retrieval  # noqa: E402
 from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.reader import CachedReader, Reader  # noqa: E402
+from index.reader import CachedReader, load_reader  # noqa: E402
 
 
 def main() -> None:
@@ -29,21 +27,19 @@ def main() -> None:
     parser.add_argument("--weights", default="0,0.25,0.5,1,2")
     args = parser.parse_args()
     embedder = CachedEmbedder(load_embedder())
-    folds = [CachedReader(Reader(Path(str(FOLD_READER).format(f)))) for f in (0, 1)]
+    reader = CachedReader(load_reader())
     data = datasets(args.shared)
     print("| data | reader weight | Recall@1 | answer-sentence acc@1 |\n|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for name in ("xquad-tune", "ester-train"):
             documents, questions = data[name]
-            libraries = [Library(Path(scratch) / f"{name}-{f}", model=embedder.name, embedder=embedder,
-                                 reader=folds[1 - f]) for f in (0, 1)]
-            libraries[0].add(documents, summaries=False)
-            libraries[1].add(documents, summaries=False)
+            library = Library(Path(scratch) / name, model=embedder.name, embedder=embedder, reader=reader)
+            library.add(documents, summaries=False)
             for weight in (float(w) for w in args.weights.split(",")):
                 retrieval.READER_WEIGHT = weight
                 right = answered = 0
                 for question in questions:
-                    hits = libraries[fold_of(question)].rank(question.text, 1)
+                    hits = library.rank(question.text, 1)
                     first = bool(hits) and hits[0].document.source in question.relevant
                     right += first
                     answered += first and any(a.lower() in hits[0].sentence.text.lower() for a in question.answers)

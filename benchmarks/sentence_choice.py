@@ -1,7 +1,7 @@
 """Routes to a better bold sentence, measured on the saved trials (no question asked again).
 
 Usage: python benchmarks/sentence_choice.py   (after benchmarks/fit_confidence.py has saved
-benchmarks/results/trials.pkl and the fold readers)
+benchmarks/results/trials.pkl)
 
 For each question whose top hit is its passage (collection "all"), the answer-sentence accuracy
 of: the shipped choice (sentences.FEATURES, refitted here on the tuning sets); the same plus the
@@ -19,13 +19,12 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_confidence import CACHE, FOLD_READER, TRIALS, TUNING  # noqa: E402
-from train_reader import fold_of  # noqa: E402
+from fit_confidence import CACHE, TRIALS, TUNING  # noqa: E402
 
 from index import sentences, terms  # noqa: E402
 from index.chunking import split_sentences  # noqa: E402
 from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
-from index.reader import WEIGHTS, CachedReader, Reader  # noqa: E402
+from index.reader import CachedReader, load_reader  # noqa: E402
 from index.retrieval import MODEL  # noqa: E402
 
 # Columns of `rows`: sentences.FEATURES (8), then previous and next sentence's reader score,
@@ -46,7 +45,7 @@ def rows(question, texts, embedder, reader) -> np.ndarray:
     return np.array([b + e for b, e in zip(base, extra)])
 
 
-def groups(results, embedder, shipped, folds) -> dict:
+def groups(results, embedder, reader) -> dict:
     """{set: [(rows, gold) or None per answerable question, and the same-document choice]}"""
     out = {}
     for name, reports in results.items():
@@ -57,7 +56,6 @@ def groups(results, embedder, shipped, folds) -> dict:
                 out[name].append(None)
                 continue
             question = trial.question
-            reader = folds[1 - fold_of(question)] if name in TUNING else shipped
             gold = lambda text: any(a.lower() in text.lower() for a in question.answers)  # noqa: E731
             texts = [top.quote.text[a:b] for a, b in split_sentences(top.quote.text)]
             merged = []
@@ -72,9 +70,7 @@ def groups(results, embedder, shipped, folds) -> dict:
 def main() -> None:
     embedder = CachedEmbedder(load_embedder())
     embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
-    shipped = CachedReader(Reader(WEIGHTS))
-    folds = tuple(CachedReader(Reader(Path(str(FOLD_READER).format(f)))) for f in (0, 1))
-    data = groups(pickle.loads(TRIALS.read_bytes()), embedder, shipped, folds)
+    data = groups(pickle.loads(TRIALS.read_bytes()), embedder, CachedReader(load_reader()))
     names = list(data)
     print("| choice | " + " | ".join(names) + " |\n|---|" + "---|" * len(names))
     for label, columns in CHOICES.items():

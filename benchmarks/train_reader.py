@@ -98,13 +98,13 @@ def fold_of(question) -> int:
 
 
 def train(groups, epochs: int, seed: int = 0, layers: int | None = None, checkpoint: Path | None = None,
-          save_every: int = 200) -> Reader:
+          save_every: int = 200, init: Path | None = None) -> Reader:
     """Listwise (the answering sentences first among their group, softmax; groups with no
     answering sentence have no listwise term) plus binary cross-entropy, so that scores also
     mean something across groups (the confidence uses them). With `checkpoint`, resumable: the
     order of each epoch follows from the seed, so a resumed run sees what it would have seen."""
     torch.manual_seed(seed)
-    reader = Reader(weights=None, layers=layers)
+    reader = Reader(weights=init, layers=layers)  # init: go on from a trained reader
     encoder = reader.encoder
     for name, parameter in encoder.named_parameters():
         layer = name.split("encoder.layer.")[1].split(".")[0] if "encoder.layer." in name else None
@@ -208,6 +208,9 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, help="save the state here and resume from it")
     parser.add_argument("--save-every", type=int, default=200, help="steps between checkpoints")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", type=Path, help="start from these reader weights (a second stage)")
+    parser.add_argument("--squad-share", type=float, default=1.0,
+                        help="keep this share of the squad recipe's groups, sampled (a second stage's mix)")
     parser.add_argument("--context", action="store_true",
                         help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
     args = parser.parse_args()
@@ -224,10 +227,13 @@ def main() -> None:
     if args.recipe == "squad":
         added = recipe(args.shared, args.squad_questions, args.removed_share, args.seed)
         print(describe(added), file=sys.stderr)
-        groups += [group for part in added.values() for group in part]
-    reader = train(groups, args.epochs, args.seed, args.layers, args.checkpoint, args.save_every)
+        extra = [group for part in added.values() for group in part]
+        groups += random.Random(args.seed).sample(extra, round(args.squad_share * len(extra)))
+    print(f"{len(groups):,} groups", file=sys.stderr)
+    reader = train(groups, args.epochs, args.seed, args.layers, args.checkpoint, args.save_every, args.init)
     save(reader, args.out, f"trained by benchmarks/train_reader.py, recipe {args.recipe}, fold {args.fold}, "
-                           f"epochs {args.epochs}, layers {args.layers or 6}, seed {args.seed}")
+                           f"epochs {args.epochs}, layers {args.layers or 6}, seed {args.seed}, "
+                           f"squad share {args.squad_share}, from {args.init.name if args.init else 'the packaged model'}")
     if args.fold is None:  # a fold's reader only scores the other fold, for fit_confidence.py
         held_out(reader, embedder, held, args.context)
 

@@ -256,13 +256,17 @@ def migrate(obj: Context, target: str, index_dir: Path | None, quiet: bool) -> N
 @cli.command()
 @click.pass_obj
 def prepare(obj: Context) -> None:
-    """Get the model ready to run offline (on onnx: export it once, ~10 s, to ~/.cache/verbatim)."""
-    from index import load_embedder
+    """Get the model and the reader ready to run offline (on onnx: export them once, ~20 s, to
+    ~/.cache/verbatim)."""
+    from index import load_embedder, load_reader
 
     s = obj.settings
     embedder = load_embedder(s.model, s.runtime)
     embedder.embed(["Ready."])
     click.echo(f"{s.model} is ready ({getattr(embedder, 'runtime', 'registered')}).")
+    if s.reader:
+        load_reader(s.runtime).score("Ready?", ["Ready."])
+        click.echo(f"The reader is ready ({s.runtime}).")
 
 
 @cli.command()

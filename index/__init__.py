@@ -17,6 +17,7 @@ from .evaluation import run as evaluate
 from .feeds import Feed, Feeds, PollReport
 from .fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
+from .reader import load_reader
 from .retrieval import DEFAULT_THRESHOLD
 from .summaries import DigestItem, Summary
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
@@ -28,4 +29,5 @@ __all__ = [
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
+    "load_reader",
 ]

@@ -147,7 +147,7 @@ def calibrate(
     """`by_size` with the named model (and the reader, when asked), each passage embedded once
     for all the indexes."""
     return by_size(documents, questions, CachedEmbedder(load_embedder(model, runtime)), sizes, progress=progress,
-                   reader=CachedReader(load_reader()) if reader else None, milvus_uri=milvus_uri,
+                   reader=CachedReader(load_reader(runtime)) if reader else None, milvus_uri=milvus_uri,
                    milvus_token=milvus_token)
 
 

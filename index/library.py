@@ -203,7 +203,7 @@ class Library:
     def reader(self) -> Reader | None:
         """The reader, loaded on first use once per process; None when switched off."""
         if self._reader is True:
-            self._reader = load_reader()
+            self._reader = load_reader(self.runtime)
         return self._reader or None
 
     def lexical(self) -> LexicalIndex:

@@ -45,7 +45,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "verbatim"
 
 
-def _fingerprint(weights: Path) -> str:
+def fingerprint(weights: Path) -> str:
     """Names the weights by path, size and time, not by their contents: hashing 90 MB on every
     start would cost more than the rest of loading. Reinstalled or other weights, another name."""
     stat = weights.stat()
@@ -56,7 +56,7 @@ def _fingerprint(weights: Path) -> str:
 def embedder_file(name: str, int8: bool) -> Path:
     folder = model_path(name)
     kind = "int8" if int8 else "fp32"
-    return cache_dir() / f"{name.split('/')[-1]}-{_fingerprint(folder / 'model.safetensors')}.{kind}.onnx"
+    return cache_dir() / f"{name.split('/')[-1]}-{fingerprint(folder / 'model.safetensors')}.{kind}.onnx"
 
 
 def prepare(name: str, int8: bool) -> Path:
@@ -64,18 +64,24 @@ def prepare(name: str, int8: bool) -> Path:
     target = embedder_file(name, int8)
     if target.exists():
         return target
+    log.info("Exporting %s to %s (once)", name, target)
+    network, tokenizer = _embedding_network(name)
+    export(network, tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt"), target, int8)
+    return target
+
+
+def export(network, sample, target: Path, int8: bool) -> None:
+    """Export a torch network taking input_ids, attention_mask and token_type_ids (one output,
+    one row per text) to `target`, with int8 weights (MatMulNBits) when `int8`."""
     import onnx
     import torch
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
 
-    log.info("Exporting %s to %s (once)", name, target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    network, tokenizer = _embedding_network(name)
     # Names of this process's own: two processes exporting at once each write whole files.
     plain = target.with_suffix(f".{os.getpid()}.export.tmp")
     quantised = target.with_suffix(f".{os.getpid()}.tmp")
     names = ["input_ids", "attention_mask", "token_type_ids"]  # forward()'s order
-    sample = tokenizer(["a sample sentence", "another"], padding=True, return_tensors="pt")
     with torch.inference_mode(), _quiet():
         torch.onnx.export(network, tuple(sample[n] for n in names), str(plain), input_names=names,
                           output_names=["output"], opset_version=OPSET, dynamo=False,
@@ -89,7 +95,6 @@ def prepare(name: str, int8: bool) -> Path:
         else:
             os.replace(plain, quantised)
     os.replace(quantised, target)  # whole or absent, even if interrupted
-    return target
 
 
 @contextlib.contextmanager
@@ -130,7 +135,7 @@ def _embedding_network(name: str):
     return Network(), tokenizer
 
 
-def _session(path: Path):
+def session(path: Path):
     """One session on one thread per call: a question never spreads over (and waits for) every
     core; a batch is split over the cores by `embed`, calls running side by side. One session,
     not one per thread count, so the weights are in memory once."""
@@ -144,7 +149,7 @@ def _session(path: Path):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _tokenizer(folder: Path, max_tokens: int | None):
+def tokenizer_of(folder: Path, max_tokens: int | None):
     """The model's tokenizer, padding batches and cutting at `max_tokens` (None: counting)."""
     from tokenizers import Tokenizer
 
@@ -159,7 +164,7 @@ def _tokenizer(folder: Path, max_tokens: int | None):
     return tokenizer
 
 
-def _inputs(encodings) -> dict[str, np.ndarray]:
+def inputs_of(encodings) -> dict[str, np.ndarray]:
     return {
         "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
         "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
@@ -176,10 +181,10 @@ class OnnxEmbedder:
         self.name = name
         self.dim = json.loads((folder / "config.json").read_text())["hidden_size"]
         self.max_tokens = int(settings["max_seq_length"]) - 2  # room for [CLS] and [SEP]
-        self._tokenizer = _tokenizer(folder, int(settings["max_seq_length"]))
-        self._counter = _tokenizer(folder, None)
+        self._tokenizer = tokenizer_of(folder, int(settings["max_seq_length"]))
+        self._counter = tokenizer_of(folder, None)
         self.runtime = "onnx-int8" if int8 else "onnx"
-        self._session = _session(prepare(name, int8))
+        self._session = session(prepare(name, int8))
         log.info("loaded model %s (%d dimensions, %s)", name, self.dim, self.runtime)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
@@ -198,7 +203,7 @@ class OnnxEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
 
         def run(part: list[int]) -> None:
-            out[part] = self._session.run(None, _inputs(self._tokenizer.encode_batch([texts[i] for i in part])))[0]
+            out[part] = self._session.run(None, inputs_of(self._tokenizer.encode_batch([texts[i] for i in part])))[0]
 
         threads = min(threads_for(len(texts)), len(parts))
         if threads == 1:

@@ -102,7 +102,12 @@ class CachedReader:
 
 
 @functools.cache
-def load_reader() -> Reader:
-    """Load the reader once per process."""
-    log.info("Loading the reader (%s + %s)", BASE_MODEL, WEIGHTS.name)
+def load_reader(runtime: str = "onnx") -> "Reader":
+    """Load the reader once per process and runtime: on onnxruntime ("onnx", "onnx-int8";
+    index/onnx_reader.py, exported on first use) or on torch ("torch")."""
+    log.info("Loading the reader (%s + %s, %s)", BASE_MODEL, WEIGHTS.name, runtime)
+    if runtime.startswith("onnx"):
+        from .onnx_reader import OnnxReader
+
+        return OnnxReader(WEIGHTS, int8=runtime == "onnx-int8")
     return Reader()

@@ -57,3 +57,37 @@ def test_the_export_is_made_once_and_left_whole(tmp_path, monkeypatch):
     assert [p.name for p in made.parent.iterdir()] == [made.name]  # no temporary files left
     stamp = made.stat().st_mtime_ns
     assert onnx_models.prepare(DEFAULT_MODEL, int8=True) == made and made.stat().st_mtime_ns == stamp
+
+
+@pytest.fixture(scope="module")
+def torch_reader():
+    from index.reader import Reader
+
+    return Reader()
+
+
+@pytest.mark.parametrize("int8", [False, True], ids=["onnx", "onnx-int8"])
+def test_the_reader_on_onnx_scores_as_on_torch_and_picks_the_same_sentence(torch_reader, int8):
+    from index.onnx_reader import OnnxReader
+
+    fast = OnnxReader(int8=int8)
+    sentences = sample_texts()
+    for question in ("How much honey does a colony store?", "What do bees collect?", "Who wrote the report?"):
+        a, b = fast.score(question, sentences), torch_reader.score(question, sentences)
+        assert np.abs(a - b).max() < (0.05 if int8 else 1e-4)
+        assert int(a.argmax()) == int(b.argmax())
+    # A sentence's score does not depend on what it is read with (lengths are batched together).
+    assert abs(fast.score("What do bees collect?", sentences[5:6])[0]
+               - fast.score("What do bees collect?", sentences)[5]) < 1e-4
+
+
+def test_retrained_reader_weights_get_their_own_export(tmp_path, monkeypatch):
+    from index import onnx_reader
+    from index.reader import WEIGHTS
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shipped = onnx_reader.prepare_reader(WEIGHTS)
+    copy = tmp_path / "retrained.safetensors"
+    copy.write_bytes(WEIGHTS.read_bytes())
+    assert onnx_reader.prepare_reader(copy) != shipped
+    assert sorted(p.suffix for p in (tmp_path / "verbatim").iterdir()) == [".onnx", ".onnx"]

@@ -1,0 +1,72 @@
+"""Issue #20: the reader knows when a passage does not answer, and reads only what it must
+(slow: the real packaged model and the shipped reader)."""
+
+import pytest
+
+from index import retrieval
+from index.chunking import split_sentences
+from index.reader import load_reader
+from tests.test_real_model import seed_library
+
+pytestmark = pytest.mark.slow
+
+OPEN = pytest.mark.xfail(strict=True, reason="issue #20 open: the bold sentence is the one that repeats the "
+                                                "question's words, not the next one that answers it")
+# (question, what the first quote's bold sentence must hold: any of these)
+ANSWERED = [
+    pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), marks=OPEN),
+    ("How many countries are in the alliance?", ("32-member", "32nd member")),
+]
+NOT_SAID = [  # the article does not say
+    pytest.param("How many troops will NATO send to Ukraine?", marks=pytest.mark.xfail(
+        strict=True, reason="issue #20 open: a passage on support for Ukraine still scores 0.42")),
+]
+OTHERS = pytest.mark.parametrize("others", [0, 9], ids=["seed alone", "with 9 other articles"])
+
+
+@OTHERS
+@pytest.mark.parametrize(("question", "expected"), ANSWERED)
+def test_the_seed_article_bolds_the_sentence_that_answers(tmp_path, others, question, expected):
+    library, seed_id = seed_library(tmp_path / "idx", others)
+    answer = library.search(question, 3)
+    assert answer.found, (question, [(h.score, h.sentence.text) for h in answer.hits])
+    first = answer.hits[0]
+    assert first.document.id == seed_id, question
+    assert any(e in first.sentence.text for e in expected), (question, first.sentence.text)
+
+
+@OTHERS
+@pytest.mark.parametrize("question", NOT_SAID)
+def test_the_seed_article_declines_what_it_does_not_say(tmp_path, others, question):
+    library, _ = seed_library(tmp_path / "idx", others)
+    answer = library.search(question, 3)
+    assert not answer.found, (question, [(h.score, h.sentence.text) for h in answer.hits])
+
+
+class Counting:
+    """The shipped reader, remembering which sentences it was asked to read."""
+
+    def __init__(self) -> None:
+        self.inner, self.read = load_reader(), set()
+
+    def score(self, question, sentences):
+        self.read.update(sentences)
+        return self.inner.score(question, sentences)
+
+
+def test_the_cascade_reads_a_few_sentences_of_each_top_chunk_and_every_quote_has_a_bold_sentence(tmp_path):
+    assert retrieval.READ_PER_CHUNK > 0, "the cascade is off"
+    reader = Counting()
+    library, _ = seed_library(tmp_path / "idx", 9)
+    library._reader = reader
+    for question in ("What does NATO want Beijing to stop?", "Who is the NATO Secretary General?",
+                     "What did the leaders say about cyberspace?"):
+        reader.read.clear()
+        hits = library.search(question, 5, every=True).hits
+        assert len(hits) == 5
+        shown = sum(len(split_sentences(hit.quote.text)) for hit in hits)
+        assert len(reader.read) < shown  # it did not read every sentence of the top chunks
+        for hit in hits:
+            assert hit.sentence.text.strip(), question  # a bold sentence in every quote...
+            assert hit.quote.start <= hit.sentence.start < hit.sentence.end <= hit.quote.end
+        assert hits[0].sentence.text in reader.read  # ...and the first one was read
