@@ -14,7 +14,7 @@ import numpy as np
 
 from .embedding import model_path
 from .onnx_models import cache_dir, export, fingerprint, inputs_of, session, tokenizer_of
-from .reader import BASE_MODEL, BATCH, MAX_TOKENS, WEIGHTS
+from .reader import BASE_MODEL, MAX_TOKENS, WEIGHTS, by_length
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +38,10 @@ def prepare_reader(weights: Path = WEIGHTS, int8: bool = False) -> Path:
     class Network(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder, self.head = reader.encoder, reader.head
+            self.encoder, self.head = reader.encoder, reader.head  # registered for the export
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            return self.head((hidden * mask).sum(1) / mask.sum(1)).squeeze(-1)
+            return reader.forward(input_ids, attention_mask, token_type_ids)
 
     sample = reader.tokenizer(["a question?", "another"], ["a sentence.", "and another one."], padding=True,
                               return_tensors="pt")
@@ -64,11 +61,5 @@ class OnnxReader:
 
     def score(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """Return one score per sentence in (0, 1); similar lengths batched together."""
-        out = np.empty(len(sentences), dtype=np.float32)
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        for start in range(0, len(order), BATCH):
-            part = order[start : start + BATCH]
-            encoded = self._tokenizer.encode_batch([(question, sentences[i]) for i in part])
-            logits = self._session.run(None, inputs_of(encoded))[0]
-            out[part] = 1.0 / (1.0 + np.exp(-logits))
-        return out
+        return by_length(sentences, lambda part: self._session.run(
+            None, inputs_of(self._tokenizer.encode_batch([(question, s) for s in part])))[0])

@@ -58,33 +58,41 @@ class Reader:
             self.encoder.load_state_dict(tuned, strict=False)
         self.encoder.eval()
 
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        """Raw scores of tokenised pairs (what index/onnx_reader.py exports)."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * mask).sum(1) / mask.sum(1)  # mean pooling, as the model was trained
+        return self.head(pooled).squeeze(-1)
+
     def logits(self, question: str | Sequence[str], sentences: Sequence[str]):
         """Raw scores as a torch tensor (with gradients, unless called in inference mode)."""
         questions = [question] * len(sentences) if isinstance(question, str) else list(question)
         batch = self.tokenizer(questions, list(sentences), padding=True, truncation="only_second",
                                max_length=MAX_TOKENS, return_tensors="pt")
-        hidden = self.encoder(**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1)  # mean pooling, as the model was trained
-        return self.head(pooled).squeeze(-1)
+        return self.forward(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
 
     def score(self, question: str, sentences: Sequence[str]) -> np.ndarray:
         """Return one score per sentence, as a probability-like number in (0, 1)."""
-        if not sentences:
-            return np.zeros(0, dtype=np.float32)
-        out = np.empty(len(sentences), dtype=np.float32)
-        # Similar lengths together, a few at a time: a batch is as long as its longest pair, and
-        # a rerank's ~25 sentences padded to the longest cost half again (one core, XQuAD: 502 ms
-        # a question in one batch, 346 ms sorted in batches of 8; scores equal to 1e-6).
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
         # A question's reading stays on one core: questions run side by side, one per core,
         # and spreading one over every core makes it wait for each of them on a busy machine.
         self._torch.set_num_threads(1)
         with self._torch.inference_mode():
-            for start in range(0, len(order), BATCH):
-                part = order[start : start + BATCH]
-                out[part] = self._torch.sigmoid(self.logits(question, [sentences[i] for i in part])).numpy()
-        return out
+            return by_length(sentences, lambda part: self.logits(question, part).numpy())
+
+
+def by_length(sentences: Sequence[str], logits_of) -> np.ndarray:
+    """Score sentences in batches of BATCH of similar length, as sigmoid(`logits_of(batch)`): a
+    batch is as long as its longest pair, and a rerank's ~25 sentences padded to the longest
+    cost half again (one core, XQuAD: 502 ms a question in one batch, 346 ms sorted in batches
+    of 8; scores equal to 1e-6)."""
+    out = np.empty(len(sentences), dtype=np.float32)
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    for start in range(0, len(order), BATCH):
+        part = order[start : start + BATCH]
+        out[part] = 1.0 / (1.0 + np.exp(-np.asarray(logits_of([sentences[i] for i in part]))))
+    return out
 
 
 class CachedReader:

@@ -107,13 +107,15 @@ def _pick_answers(
     words = [[terms.keys(span.text) for span in spans] for spans in sentences]
     sentence_cosines = [[next(cosines) if position < depth else cosine for _ in spans]
                         for position, ((_, cosine, _), spans) in enumerate(zip(ranked, sentences))]
-    readings = _read(question, weights, sentences[:depth], words, sentence_cosines, reader) if reader else []
+    unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near)
+              for spans, keys, near in zip(sentences, words, sentence_cosines)]
+    readings = _read(question, sentences[:depth], unread, reader) if reader else []
     scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
     for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
         read = readings[position] if position < len(readings) else None
-        rows = answer_sentences.features(question, weights, [s.text for s in spans], words[position],
-                                         sentence_cosines[position], read)
+        # The reader's score is the last feature (0 when not read).
+        rows = [row[:-1] + (r,) for row, r in zip(unread[position], read)] if read else unread[position]
         chooser = MODEL.sentence_weights if read else MODEL.unread_weights
         best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
         answer_key = (chunk.document.id, spans[best].start, spans[best].end)
@@ -139,14 +141,13 @@ def _pick_answers(
     return [hit for *_, hit in scored]
 
 
-def _read(question: str, weights: dict[str, float], sentences: list[list[Span]], words: list[list[set[str]]],
-          cosines: list[list[float]], reader: Reader) -> list[list[float]]:
+def _read(question: str, sentences: list[list[Span]], unread: list[list[tuple[float, ...]]],
+          reader: Reader) -> list[list[float]]:
     """The reader's scores of the top chunks' sentences, 0 for those it skips (a cascade): of
-    each chunk, only the READ_PER_CHUNK sentences the cheap features (cosine, shared words,
-    neighbours, answer type) rank best are read; the others count as read at 0."""
+    each chunk, only the READ_PER_CHUNK sentences the cheap features (`unread`: cosine, shared
+    words, neighbours, answer type) rank best are read; the others count as read at 0."""
     chosen: list[list[int]] = []
-    for spans, keys, near in zip(sentences, words, cosines):
-        rows = answer_sentences.features(question, weights, [s.text for s in spans], keys, near)
+    for spans, rows in zip(sentences, unread):
         ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], MODEL.unread_weights))
         chosen.append(sorted(ranked[:READ_PER_CHUNK] if READ_PER_CHUNK else ranked))
     scores = iter(reader.score(question, [spans[i].text for spans, picked in zip(sentences, chosen)
