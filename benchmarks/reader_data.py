@@ -78,6 +78,75 @@ def squad_groups(articles: list[dict], questions: int, removed_share: float, rng
             yield qa["question"], rest, [0.0] * len(rest)
 
 
+ANTONYMS = dict(pair for a, b in (
+    ("largest", "smallest"), ("first", "last"), ("before", "after"), ("most", "least"), ("highest", "lowest"),
+    ("north", "south"), ("east", "west"), ("won", "lost"), ("increase", "decrease"), ("increased", "decreased"),
+    ("early", "late"), ("earliest", "latest"), ("oldest", "newest"), ("major", "minor"), ("private", "public"),
+    ("inside", "outside"), ("above", "below"), ("best", "worst"), ("more", "fewer"), ("positive", "negative"),
+    ("longest", "shortest"), ("biggest", "smallest"), ("start", "end"), ("began", "ended"), ("open", "closed"),
+    ("northern", "southern"), ("eastern", "western"), ("male", "female"), ("rich", "poor"), ("win", "lose"),
+    ("allowed", "banned"), ("accepted", "rejected"), ("supported", "opposed"), ("entered", "left"),
+) for pair in ((a, b), (b, a)))
+COMMON = frozenset("what which when where who whom whose why how the and for was were did does that this with from "
+                   "into than then they their there have has had been about many much also other after before "
+                   "during between over under what\'s".split())
+
+
+def _swap(question: str, paragraph: str, strangers: list[str], rng: random.Random) -> str | None:
+    """The question with one telling word changed so that the paragraph no longer answers it,
+    as SQuAD 2.0's writers did (an entity, a number, an antonym, a key word): None when no word
+    of the question can be swapped for one the paragraph does not have."""
+    text = paragraph.lower()
+    tokens = re.findall(r"\w+|\W+", question)
+    spots = []
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if not re.fullmatch(r"\w+", token) or low not in text:
+            continue
+        if low in ANTONYMS and ANTONYMS[low] not in _words(text):
+            spots.append((i, ANTONYMS[low] if token.islower() else ANTONYMS[low].capitalize()))
+        elif i == 0:  # a question's first word is rarely the telling one
+            continue
+        elif token.isdigit():
+            other = str(int(token) + rng.choice((-1, 1)) * rng.randint(1, 20 if len(token) == 4 else 5))
+            if other not in text and int(other) > 0:
+                spots.append((i, other))
+        elif token[0].isupper() and len(token) > 2:
+            names = [w for w in strangers if w[0].isupper() and w.lower() not in text]
+            if names:
+                spots.append((i, rng.choice(names)))
+        elif len(token) >= 5 and low not in COMMON:
+            words = [w for w in strangers if w.islower() and len(w) >= 5 and w not in text]
+            if words:
+                spots.append((i, rng.choice(words)))
+    if not spots:
+        return None
+    i, other = rng.choice(spots)
+    return "".join(tokens[:i] + [other] + tokens[i + 1:])
+
+
+def swapped_groups(articles: list[dict], questions: int, rng: random.Random) -> Iterator[Group]:
+    """Answerable SQuAD questions made unanswerable by one swapped word (`_swap`), each against
+    its paragraph, all 0, next to the original question against the same paragraph (its answer
+    sentence 1): the pair teaches that "on the topic, same words" is not "answers"."""
+    pool = [(a, p, qa) for a, article in enumerate(articles) for p, paragraph in enumerate(article["paragraphs"])
+            for qa in paragraph["qas"] if qa.get("answers") and not qa.get("is_impossible")]
+    for a, p, qa in rng.sample(pool, min(questions, len(pool))):
+        context = articles[a]["paragraphs"][p]["context"]
+        stranger = articles[rng.randrange(len(articles))]
+        strangers = [w for paragraph in stranger["paragraphs"][:3] for w in re.findall(r"[A-Za-z]{3,}", paragraph["context"])]
+        swapped = _swap(qa["question"], context, strangers, rng)
+        answer = qa["answers"][0]
+        start, end = answer["answer_start"], answer["answer_start"] + len(answer["text"])
+        spans = _sentences(context)
+        labels = [float(s < end and start < e) for s, e in spans]
+        if swapped is None or not any(labels):
+            continue
+        sentences = [context[s:e] for s, e in spans]
+        yield qa["question"], sentences, labels
+        yield swapped, sentences, [0.0] * len(sentences)
+
+
 def impossible_groups(articles: list[dict]) -> Iterator[Group]:
     """SQuAD 2.0 unanswerable questions against their own paragraph: all 0."""
     for article in articles:

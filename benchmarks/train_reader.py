@@ -33,7 +33,7 @@ from index.chunking import split_sentences  # noqa: E402
 from index.embedding import load_embedder  # noqa: E402
 from index.evaluation import load_ester, load_squad, squad_part  # noqa: E402
 from index.reader import WEIGHTS, Reader  # noqa: E402
-from reader_data import describe, recipe  # noqa: E402
+from reader_data import SQUAD_DIR, describe, held_out_articles, read, recipe, swapped_groups  # noqa: E402
 
 FROZEN = 1  # encoder layers kept as shipped
 NEGATIVE_PASSAGES = 2
@@ -193,6 +193,24 @@ def held_out(reader: Reader, embedder, datasets, context: bool = False) -> None:
         print(f"{name}: best sentence holds the answer: reader {by_reader / n:.3f}, cosine {by_cosine / n:.3f}")
 
 
+def unanswerable(reader: Reader, articles: list[dict]) -> None:
+    """How well the reader alone tells SQuAD 2.0's unanswerable questions from the answerable
+    ones, each against its own paragraph (every second question of the held-out articles): the
+    area under the ROC curve of the best sentence's score, and the share of unanswerables below
+    the score that keeps 90% of answerable questions above it."""
+    best = {True: [], False: []}
+    for article in articles:
+        for paragraph in article["paragraphs"]:
+            sentences = sentences_of(paragraph["context"])
+            for qa in paragraph["qas"][::2]:
+                best[bool(qa.get("is_impossible"))].append(float(np.max(reader.score(qa["question"], sentences))))
+    yes, no = np.array(best[False]), np.array(best[True])
+    auc = float((no[:, None] < yes[None, :]).mean() + 0.5 * (no[:, None] == yes[None, :]).mean())
+    cut = float(np.quantile(yes, 0.10))
+    print(f"squad 2.0 held-out: {len(yes)} answerable, {len(no)} unanswerable: AUC {auc:.3f}, "
+          f"unanswerable below the 90%-answered cut {float((no < cut).mean()):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
@@ -213,10 +231,18 @@ def main() -> None:
                         help="keep this share of the squad recipe's groups, sampled (a second stage's mix)")
     parser.add_argument("--context", action="store_true",
                         help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
+    parser.add_argument("--swapped", type=int, default=0,
+                        help="add this many SQuAD v1.1 questions made unanswerable by one swapped word, with their originals")
+    parser.add_argument("--evaluate", action="store_true", help="train nothing: print the --init reader's held-out figures")
     args = parser.parse_args()
     torch.set_num_threads(2)
     embedder = load_embedder()
     tune, held = tuning_and_held_out(args.shared)
+    if args.evaluate:
+        reader = Reader(weights=args.init or WEIGHTS)
+        held_out(reader, embedder, held, args.context)
+        unanswerable(reader, held_out_articles(args.shared))
+        return
     rng = random.Random(args.seed)
     groups = []
     for documents, questions in tune:
@@ -229,6 +255,11 @@ def main() -> None:
         print(describe(added), file=sys.stderr)
         extra = [group for part in added.values() for group in part]
         groups += random.Random(args.seed).sample(extra, round(args.squad_share * len(extra)))
+    if args.swapped:
+        train_articles = read(args.shared / SQUAD_DIR / "squad-v1.1-train.json.gz")
+        swapped = list(swapped_groups(train_articles, args.swapped, random.Random(args.seed + 7)))
+        print(f"swapped-word pairs: {len(swapped):,} groups", file=sys.stderr)
+        groups += swapped
     print(f"{len(groups):,} groups", file=sys.stderr)
     reader = train(groups, args.epochs, args.seed, args.layers, args.checkpoint, args.save_every, args.init)
     save(reader, args.out, f"trained by benchmarks/train_reader.py, recipe {args.recipe}, fold {args.fold}, "
@@ -236,6 +267,7 @@ def main() -> None:
                            f"squad share {args.squad_share}, from {args.init.name if args.init else 'the packaged model'}")
     if args.fold is None:  # a fold's reader only scores the other fold, for fit_confidence.py
         held_out(reader, embedder, held, args.context)
+        unanswerable(reader, held_out_articles(args.shared))
 
 
 if __name__ == "__main__":
