@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_confidence import datasets  # noqa: E402
 
-from index import retrieval  # noqa: E402
-from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
+from index.ranking import retrieval  # noqa: E402
+from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.onnx_reader import OnnxReader  # noqa: E402
-from index.reader import WEIGHTS, Reader  # noqa: E402
+from index.models.onnx_reader import OnnxReader  # noqa: E402
+from index.models.reader import WEIGHTS, Reader  # noqa: E402
 
 
 class Timed:

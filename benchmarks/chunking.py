@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import index.indexing
+import index.sources.indexing
 from index import Library, evaluate, load_squad
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared/eval/xquad_en/xquad.en.json"
@@ -20,12 +20,12 @@ def main() -> None:
     args = parser.parse_args()
     documents, questions = load_squad(args.file)
     questions = questions[::2]
-    with_title = index.indexing.embed_input
+    with_title = index.sources.indexing.embed_input
     print("| chunk tokens | title prepended | chunks | chunks/s | Recall@1 | MRR@10 |")
     print("|---|---|---|---|---|---|")
     for tokens in (96, 128, 192, 254):
         for title in (True, False):
-            index.indexing.embed_input = with_title if title else (lambda _title, text: text)
+            index.sources.indexing.embed_input = with_title if title else (lambda _title, text: text)
             with tempfile.TemporaryDirectory() as directory:
                 library = Library(directory, chunk_tokens=tokens)
                 started = time.perf_counter()

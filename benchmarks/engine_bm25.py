@@ -16,7 +16,7 @@ import bm25s  # noqa: E402
 from pymilvus import DataType, Function, FunctionType, MilvusClient  # noqa: E402
 
 from index import load_beir  # noqa: E402
-from index.lexical import B, K1, tokenize  # noqa: E402
+from index.storage.embedded.bm25 import B, K1, tokenize  # noqa: E402
 
 
 def ndcg_at_10(ranked: list[str], relevant) -> float:

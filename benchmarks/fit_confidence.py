@@ -31,13 +31,14 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from index import sentences, terms
-from index.calibration import SIZES, by_size
-from index.chunking import split_sentences
-from index.confidence import MODEL_FILE, NAMES, Model, Signals
-from index.embedding import CachedEmbedder, load_embedder
-from index.evaluation import load_ester, load_squad, squad_part
-from index.reader import CachedReader, load_reader
+from index.ranking import sentences
+from index.text import terms
+from index.evaluation.calibration import SIZES, by_size
+from index.text.chunking import split_sentences
+from index.ranking.confidence import MODEL_FILE, NAMES, Model, Signals
+from index.models.embedding import CachedEmbedder, load_embedder
+from index.evaluation.measures import load_ester, load_squad, squad_part
+from index.models.reader import CachedReader, load_reader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reader_data import held_out_split  # noqa: E402

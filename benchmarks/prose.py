@@ -18,7 +18,7 @@ from pathlib import Path
 from wordfreq import top_n_list
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from index.prose import MIN_ENDS, MIN_SHARE, MIN_WORDS, measure, prose_problem  # noqa: E402
+from index.text.prose import MIN_ENDS, MIN_SHARE, MIN_WORDS, measure, prose_problem  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from index.chunking import split_sentences  # noqa: E402
+from index.text.chunking import split_sentences  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SQUAD_DIR = "eval/squad_train"

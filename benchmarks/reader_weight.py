@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_confidence import datasets  # noqa: E402
 
-from index import retrieval  # noqa: E402
-from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
+from index.ranking import retrieval  # noqa: E402
+from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.reader import CachedReader, load_reader  # noqa: E402
+from index.models.reader import CachedReader, load_reader  # noqa: E402
 
 
 def main() -> None:

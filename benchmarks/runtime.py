@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.latency import spin  # noqa: E402
-from index.embedding import DEFAULT_MODEL, RUNTIMES, load_embedder  # noqa: E402
+from index.models.embedding import DEFAULT_MODEL, RUNTIMES, load_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 XQUAD = ROOT.parent / "shared/eval/xquad_en/xquad.en.json"
-LOAD = "import time; t = time.perf_counter(); from index.embedding import load_embedder; " \
+LOAD = "import time; t = time.perf_counter(); from index.models.embedding import load_embedder; " \
        "load_embedder({model!r}, {runtime!r}).embed(['warm']); print(time.perf_counter() - t)"
 
 

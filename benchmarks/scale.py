@@ -25,8 +25,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from index import DEFAULT_MODEL, Library, SourceText, load_embedder  # noqa: E402
-from index import indexing  # noqa: E402
-from index.chunking import split_sentences  # noqa: E402
+from index.sources import indexing  # noqa: E402
+from index.text.chunking import split_sentences  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared/eval/scifact"
 XQUAD = SCIFACT.parent / "xquad_en/xquad.en.json"

@@ -21,11 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_confidence import CACHE, TRIALS, TUNING  # noqa: E402
 
-from index import sentences, terms  # noqa: E402
-from index.chunking import split_sentences  # noqa: E402
-from index.embedding import CachedEmbedder, load_embedder  # noqa: E402
-from index.reader import CachedReader, load_reader  # noqa: E402
-from index.retrieval import MODEL  # noqa: E402
+from index.ranking import sentences
+from index.text import terms  # noqa: E402
+from index.text.chunking import split_sentences  # noqa: E402
+from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
+from index.models.reader import CachedReader, load_reader  # noqa: E402
+from index.ranking.retrieval import MODEL  # noqa: E402
 
 # Columns of `rows`: sentences.FEATURES (8), then previous and next sentence's reader score,
 # position in the chunk (0-1) and "first in the chunk".

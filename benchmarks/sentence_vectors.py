@@ -27,9 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from index import indexing  # noqa: E402
-from index.embedding import DEFAULT_MODEL, load_embedder, model_path, offline_quietly  # noqa: E402
-from index.evaluation import load_ester, load_squad, squad_part  # noqa: E402
+from index.sources import indexing  # noqa: E402
+from index.models.embedding import DEFAULT_MODEL, load_embedder, model_path, offline_quietly  # noqa: E402
+from index.evaluation.measures import load_ester, load_squad, squad_part  # noqa: E402
 
 SHARES = (0.0, 0.5)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
-from index.embedding import DEFAULT_MODEL, load_embedder
+from index.models.embedding import DEFAULT_MODEL, load_embedder
 from index.summaries import candidate_sentences, lead, summarize
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared/eval/news_summaries/articles.jsonl"

@@ -29,10 +29,10 @@ import torch
 from safetensors.torch import save_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from index.chunking import split_sentences  # noqa: E402
-from index.embedding import load_embedder  # noqa: E402
-from index.evaluation import load_ester, load_squad, squad_part  # noqa: E402
-from index.reader import WEIGHTS, Reader  # noqa: E402
+from index.text.chunking import split_sentences  # noqa: E402
+from index.models.embedding import load_embedder  # noqa: E402
+from index.evaluation.measures import load_ester, load_squad, squad_part  # noqa: E402
+from index.models.reader import WEIGHTS, Reader  # noqa: E402
 from reader_data import SQUAD_DIR, describe, held_out_articles, read, recipe, swapped_groups  # noqa: E402
 
 FROZEN = 1  # encoder layers kept as shipped

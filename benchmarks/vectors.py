@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from index import vectors as sizes  # noqa: E402
-from index.store import Store  # noqa: E402
-from index.vectors import VectorIndex  # noqa: E402
+from index.storage.embedded import dense as sizes  # noqa: E402
+from index.storage.embedded.sqlite import Store  # noqa: E402
+from index.storage.embedded.dense import VectorIndex  # noqa: E402
 
 DIM = 384
 CLAIMS = Path(__file__).resolve().parents[2] / "shared/eval/scifact/queries.jsonl"

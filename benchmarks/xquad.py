@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from index import DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES, Library
-from index.evaluation import choose_threshold, load_squad, not_found_rates, run
+from index.evaluation.measures import choose_threshold, load_squad, not_found_rates, run
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared/eval/xquad_en/xquad.en.json"
 

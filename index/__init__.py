@@ -1,7 +1,7 @@
 """Verbatim's index: documents in, verbatim hits out. `bot/` uses only what is exported here."""
 
-from .documents import SUFFIXES, is_url, parse, parse_file
-from .embedding import DEFAULT_MODEL, RUNTIMES, load_embedder, register
+from .sources.documents import SUFFIXES, is_url, parse, parse_file
+from .models.embedding import DEFAULT_MODEL, RUNTIMES, load_embedder, register
 from .errors import (
     DocumentNotFound,
     IndexNotFound,
@@ -11,14 +11,14 @@ from .errors import (
     UnsupportedDocument,
     VerbatimError,
 )
-from .calibration import SIZES, SizeReport, calibrate, scratch_collection
-from .evaluation import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
-from .evaluation import run as evaluate
+from .evaluation.calibration import SIZES, SizeReport, calibrate, scratch_collection
+from .evaluation.measures import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
+from .evaluation.measures import run as evaluate
 from .feeds import Feed, Feeds, PollReport
-from .fetching import Fetcher
+from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
-from .reader import load_reader
-from .retrieval import DEFAULT_THRESHOLD
+from .models.reader import load_reader
+from .ranking.retrieval import DEFAULT_THRESHOLD
 from .summaries import DigestItem, Summary
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 import feedparser
 
-from . import documents as loader
+from .sources import documents as loader
 from .errors import DocumentNotFound, DownloadFailed, UnsupportedDocument
-from .fetching import Fetcher, expect_ok
+from .sources.fetching import Fetcher, expect_ok
 from .library import Library
-from .store import now
+from .storage.embedded.sqlite import now
 from .types import IngestReport, SourceText
 
 log = logging.getLogger(__name__)

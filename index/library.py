@@ -9,21 +9,21 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import documents as loader
-from . import indexing
-from .embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
+from .sources import documents as loader
+from .sources import indexing
+from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
 from .errors import DocumentNotFound, IndexNotFound, ModelMismatch, UnsupportedDocument
-from .fetching import Fetcher
-from .reader import Reader, load_reader
-from .retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
+from .sources.fetching import Fetcher
+from .models.reader import Reader, load_reader
+from .ranking.retrieval import DEFAULT_THRESHOLD, rank, rank_within, search
 from .summaries import DigestItem, Summary, build_digest
-from .generations import SavedBM25, SavedVectors, apply
-from .lexical import LexicalIndex
-from .locking import SharedLock
-from .milvus_store import MilvusStore
-from .store import NewSpan, Store
+from .storage.embedded.bases import SavedBM25, SavedVectors, apply
+from .storage.embedded.bm25 import LexicalIndex
+from .storage.embedded.locking import SharedLock
+from .storage.milvus.store import MilvusStore
+from .storage.embedded.sqlite import NewSpan, Store
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
-from .vectors import VectorIndex
+from .storage.embedded.dense import VectorIndex
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import split_sentences
+from .text.chunking import split_sentences
 from .types import DocumentInfo, Span
 
 MAX_SENTENCES = 3

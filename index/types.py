@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from .confidence import Signals
+from .ranking.confidence import Signals
 
 
 @dataclass(frozen=True)

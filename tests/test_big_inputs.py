@@ -6,8 +6,8 @@ import time
 import pytest
 
 from index import UnsupportedDocument, parse
-from index.documents import MAX_CHARS, MAX_HTML_BYTES, MAX_HTML_DEPTH, MAX_PDF_PAGES, load
-from index.prose import prose_problem
+from index.sources.documents import MAX_CHARS, MAX_HTML_BYTES, MAX_HTML_DEPTH, MAX_PDF_PAGES, load
+from index.text.prose import prose_problem
 from tests.conftest import SAMPLES, SHARED, bot_call
 from tests.fakes.web import make_pdf
 

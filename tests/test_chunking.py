@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.chunking import chunk_spans, split_sentences
+from index.text.chunking import chunk_spans, split_sentences
 
 
 def words(texts):

@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from index.confidence import NAMES, Model, Signals
+from index.ranking.confidence import NAMES, Model, Signals
 
 
 def test_trees_are_evaluated_as_written():

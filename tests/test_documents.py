@@ -3,7 +3,7 @@
 import pytest
 
 from index import Fetcher, UnsupportedDocument
-from index.documents import expand, load, parse
+from index.sources.documents import expand, load, parse
 from tests.conftest import SAMPLES
 from tests.fakes.web import FakeWebsite, make_pdf
 

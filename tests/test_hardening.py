@@ -9,7 +9,7 @@ import pytest
 
 from bot import redaction
 from index import Fetcher, Library, SourceText, UnsupportedDocument
-from index.documents import load
+from index.sources.documents import load
 from tests.conftest import bot_call, bot_running, reply_to
 from tests.fakes.bot_api import FakeBotAPI
 from tests.fakes.embedder import NAME as HASH_MODEL

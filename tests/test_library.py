@@ -165,9 +165,9 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
         raise AssertionError("a process that only writes read the whole index")
 
     with monkeypatch.context() as patched:  # as `verbatim ingest` in its own process
-        patched.setattr(index.generations.VectorIndex, "load", load)
-        patched.setattr(index.generations.LexicalIndex, "load", load)
-        patched.setattr(index.generations.LexicalIndex, "build", load)
+        patched.setattr(index.storage.embedded.bases.VectorIndex, "load", load)
+        patched.setattr(index.storage.embedded.bases.LexicalIndex, "load", load)
+        patched.setattr(index.storage.embedded.bases.LexicalIndex, "build", load)
         writer = make_library(settings.index_dir, create=False)
         writer.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
     assert saved_files(settings.index_dir) == bases  # the changes are read from the store
@@ -178,7 +178,7 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
         assert answer.found and answer.hits[0].document.title == "Voles"
         assert all(h.document.title != "Otters" for h in serving.search("Why do otters hold hands?").hits)
 
-    monkeypatch.setattr(index.generations, "MERGE_MIN", 2)
+    monkeypatch.setattr(index.storage.embedded.bases, "MERGE_MIN", 2)
     library.add([SourceText("notes://moles", "Moles", "Moles tunnel under lawns and eat earthworms.")])
     generation = library.generation
     assert saved_files(settings.index_dir) == [f"bm25-{generation}", f"vectors-{generation}.faiss"]
@@ -193,8 +193,8 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
 def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings, monkeypatch):
     questions = ["How much honey do bees store?", "Who sent the first telegraph message?"]
     before = [[(h.document.title, round(h.signals.cosine, 2)) for h in library.rank(q, 3)] for q in questions]
-    monkeypatch.setattr(index.vectors, "COMPACT_FROM", 5)
-    monkeypatch.setattr(index.generations, "MERGE_MIN", 0)
+    monkeypatch.setattr(index.storage.embedded.dense, "COMPACT_FROM", 5)
+    monkeypatch.setattr(index.storage.embedded.bases, "MERGE_MIN", 0)
     library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
     library.remove("notes://voles")
     assert library.vectors().kind == "compact"
@@ -206,7 +206,7 @@ def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings
 
 
 def test_bm25_listing_a_chunk_just_removed_does_not_break_a_question():
-    from index.vectors import VectorIndex
+    from index.storage.embedded.dense import VectorIndex
 
     vectors = VectorIndex(3)
     vectors.add(np.array([4, 8]), np.eye(3, dtype=np.float32)[:2])

@@ -4,8 +4,8 @@
 import numpy as np
 import pytest
 
-from index import onnx_models
-from index.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder, model_path
+from index.models import onnx as onnx_models
+from index.models.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder, model_path
 from tests.conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
@@ -61,14 +61,14 @@ def test_the_export_is_made_once_and_left_whole(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def torch_reader():
-    from index.reader import Reader
+    from index.models.reader import Reader
 
     return Reader()
 
 
 @pytest.mark.parametrize("int8", [False, True], ids=["onnx", "onnx-int8"])
 def test_the_reader_on_onnx_scores_as_on_torch_and_picks_the_same_sentence(torch_reader, int8):
-    from index.onnx_reader import OnnxReader
+    from index.models.onnx_reader import OnnxReader
 
     fast = OnnxReader(int8=int8)
     sentences = sample_texts()
@@ -82,8 +82,8 @@ def test_the_reader_on_onnx_scores_as_on_torch_and_picks_the_same_sentence(torch
 
 
 def test_retrained_reader_weights_get_their_own_export(tmp_path, monkeypatch):
-    from index import onnx_reader
-    from index.reader import WEIGHTS
+    from index.models import onnx_reader
+    from index.models.reader import WEIGHTS
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     shipped = onnx_reader.prepare_reader(WEIGHTS)

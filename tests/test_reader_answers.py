@@ -3,9 +3,9 @@
 
 import pytest
 
-from index import retrieval
-from index.chunking import split_sentences
-from index.reader import load_reader
+from index.ranking import retrieval
+from index.text.chunking import split_sentences
+from index.models.reader import load_reader
 from tests.test_real_model import seed_library
 
 pytestmark = pytest.mark.slow

@@ -29,7 +29,7 @@ GROUPS = [  # question, sentences, which hold the answer; one group has none (an
 def test_a_few_training_steps_lower_the_loss_and_a_student_loads_back(tmp_path):
     from train_reader import _loss, save, train
 
-    from index.reader import Reader
+    from index.models.reader import Reader
 
     bce = torch.nn.BCEWithLogitsLoss()
     before = train(list(GROUPS), epochs=0, layers=2)  # the untrained student, seeded

@@ -150,7 +150,7 @@ def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, ot
 def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
     import numpy as np
 
-    from index.reader import load_reader
+    from index.models.reader import load_reader
 
     reader = load_reader()
     question = "How many people attended the festival?"
@@ -174,7 +174,8 @@ def test_past_the_exact_size_the_approximate_index_keeps_the_exact_top_ten(monke
 
     import numpy as np
 
-    from index import load_embedder, vectors
+    from index import load_embedder
+    from index.storage.embedded import dense as vectors
 
     scifact = shared_path("eval", "scifact")
     rows = [json.loads(line) for line in (scifact / "corpus.jsonl").read_text().splitlines()][:2500]

@@ -6,9 +6,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index import SourceText
-from index.evaluation import Question, QuestionResult, Report, load_beir
-from index.fusion import candidates, fuse
-from index.lexical import LexicalIndex, top
+from index.evaluation.measures import Question, QuestionResult, Report, load_beir
+from index.ranking.fusion import candidates, fuse
+from index.storage.embedded.bm25 import LexicalIndex, top
 from tests.test_library import make_library
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from index import terms
+from index.text import terms
 
 
 def test_ordinary_words_weigh_less_than_the_names_a_question_is_about():

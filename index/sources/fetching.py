@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from .errors import DownloadFailed, UnsupportedDocument
+from ..errors import DownloadFailed, UnsupportedDocument
 
 USER_AGENT = "Verbatim/0.1 (+document ingest)"
 ALLOW_SETTING = "VERBATIM_ALLOW_PRIVATE_HOSTS"

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ModelUnavailable
+from ..errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def load_embedder(name: str = DEFAULT_MODEL, runtime: str = "onnx") -> Embedder:
     if runtime not in RUNTIMES:
         raise ModelUnavailable(f"Runtime {runtime!r} is not one of {', '.join(RUNTIMES)}.")
     if runtime.startswith("onnx") and name in _PACKAGED:
-        from .onnx_models import OnnxEmbedder
+        from .onnx import OnnxEmbedder
 
         return OnnxEmbedder(name, int8=runtime == "onnx-int8")
     return SentenceTransformerEmbedder(name, model_path(name))

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .embedding import CachedEmbedder, Embedder, load_embedder
-from .evaluation import Question
-from .library import Library
-from .reader import CachedReader, Reader, load_reader
-from .types import Hit, SourceText
+from ..models.embedding import CachedEmbedder, Embedder, load_embedder
+from .measures import Question
+from ..library import Library
+from ..models.reader import CachedReader, Reader, load_reader
+from ..types import Hit, SourceText
 
 SIZES = (1, 10, 0)  # 0: every passage
 DEPTH = 5  # hits kept per question: enough to see what "found" would show

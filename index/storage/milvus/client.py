@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 
-from .errors import IndexUnavailable, VerbatimError
+from ...errors import IndexUnavailable, VerbatimError
 
 log = logging.getLogger(__name__)
 

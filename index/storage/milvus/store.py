@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .milvus_client import Guarded, connect
-from .lexical import B, K1, tokenize
-from .store import NewSpan, StoredChunk, StoredDocument, mean_vector, now
-from .types import Document, DocumentInfo
+from .client import Guarded, connect
+from ..embedded.bm25 import B, K1, tokenize
+from ..embedded.sqlite import NewSpan, StoredChunk, StoredDocument, mean_vector, now
+from ...types import Document, DocumentInfo
 
 
 SETTLE = 60.0  # seconds: longer than a document row takes to show, plus clock skew between machines

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import model_path
-from .onnx_models import cache_dir, export, fingerprint, inputs_of, session, tokenizer_of
+from .onnx import cache_dir, export, fingerprint, inputs_of, session, tokenizer_of
 from .reader import BASE_MODEL, MAX_TOKENS, WEIGHTS, by_length
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import charset_normalizer
 
-from .errors import UnsupportedDocument
-from .prose import prose_problem
+from ..errors import UnsupportedDocument
+from ..text.prose import prose_problem
 from .fetching import Fetcher, expect_ok
-from .types import SourceText
+from ..types import SourceText
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ of thing the question asks for.
 import re
 from collections.abc import Sequence
 
-from . import terms
+from ..text import terms
 
 FEATURES = ("cosine", "coverage", "previous_coverage", "next_coverage", "previous_cosine",
             "next_cosine", "answer_type", "reader")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .lexical import LexicalIndex
-from .store import Store
-from .vectors import VectorIndex
+from .bm25 import LexicalIndex
+from .sqlite import Store
+from .dense import VectorIndex
 
 log = logging.getLogger(__name__)
 

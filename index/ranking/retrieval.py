@@ -5,16 +5,16 @@ import math
 import numpy as np
 
 from . import sentences as answer_sentences
-from . import terms
-from .chunking import chunk_sentences
+from ..text import terms
+from ..text.chunking import chunk_sentences
 from .confidence import Model, Signals
-from .embedding import Embedder
+from ..models.embedding import Embedder
 from .fusion import DEPTH, candidates
-from .lexical import LexicalIndex
-from .reader import Reader
-from .store import Store, StoredChunk
-from .types import Answer, DocumentInfo, Hit, Span
-from .vectors import VectorIndex
+from ..storage.embedded.bm25 import LexicalIndex
+from ..models.reader import Reader
+from ..storage.embedded.sqlite import Store, StoredChunk
+from ..types import Answer, DocumentInfo, Hit, Span
+from ..storage.embedded.dense import VectorIndex
 
 # The confidence model and its default "not found" threshold (index/confidence.py).
 MODEL = Model.load()

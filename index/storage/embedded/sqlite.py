@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .types import Document, DocumentInfo
+from ...types import Document, DocumentInfo
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .lexical import LexicalIndex
-from .vectors import VectorIndex
+from ..storage.embedded.bm25 import LexicalIndex
+from ..storage.embedded.dense import VectorIndex
 
 METHODS = ("hybrid", "fused", "dense", "bm25")
 # Weight of the cosine in the fused score; the rest goes to BM25 divided by the question's best

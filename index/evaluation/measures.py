@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .library import Library
-from .types import SourceText
+from ..library import Library
+from ..types import SourceText
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .chunking import chunk_sentences, chunk_spans
-from .embedding import Embedder
-from .summaries import candidate_sentences, summarize
-from .types import Document, SourceText
+from ..text.chunking import chunk_sentences, chunk_spans
+from ..models.embedding import Embedder
+from ..summaries import candidate_sentences, summarize
+from ..types import Document, SourceText
 
 
 @dataclass
