@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from index import Library, load_embedder, load_squad, squad_part  # noqa: E402
+from index import Library, Location, load_embedder, load_squad, squad_part  # noqa: E402
 from tests.conftest import start_milvus_server  # noqa: E402
 
 DEFAULT_FILE = ROOT.parent / "shared/eval/xquad_en/xquad.en.json"
@@ -62,13 +62,13 @@ def main() -> None:
         scratch = Path(scratch)
         embedded = Library(scratch / "embedded", embedder=embedder, reader=args.reader)
         rows.append(measure("embedded (SQLite + FAISS + bm25s)", embedded, documents, questions, None))
-        lite = Library(scratch / "lite", embedder=embedder, reader=args.reader, milvus_uri=str(scratch / "lite.db"))
+        lite = Library(Location(scratch / "lite", str(scratch / "lite.db")), embedder=embedder, reader=args.reader)
         rows.append(measure("Milvus Lite (in-process)", lite, documents, questions, embedded))
         lite.close()
         if not args.no_server:
             server, uri = start_milvus_server(scratch / "server")
             try:
-                remote = Library(scratch / "remote", embedder=embedder, reader=args.reader, milvus_uri=uri)
+                remote = Library(Location(scratch / "remote", uri), embedder=embedder, reader=args.reader)
                 rows.append(measure("milvus-lite server (gRPC, 127.0.0.1)", remote, documents, questions, embedded))
                 remote.close()
             finally:

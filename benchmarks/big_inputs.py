@@ -37,7 +37,7 @@ def status(field):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
 
 library = Library({index!r})
-library.embedder, library.vectors(), library.lexical(), library.reader  # what a serving bot holds
+library.warm()  # what a serving bot holds
 idle = status("VmRSS:")
 open("/proc/self/clear_refs", "w").write("5")  # the peak from here on
 started = time.monotonic()

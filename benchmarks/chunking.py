@@ -30,9 +30,9 @@ def main() -> None:
                 library = Library(directory, chunk_tokens=tokens)
                 started = time.perf_counter()
                 library.add(documents, summaries=False)
-                rate = len(library.vectors()) / (time.perf_counter() - started)
+                rate = library.chunk_total() / (time.perf_counter() - started)
                 report = evaluate(library, questions, 10, "fused")
-                print(f"| {tokens} | {'yes' if title else 'no'} | {len(library.vectors())} | {rate:.0f} "
+                print(f"| {tokens} | {'yes' if title else 'no'} | {library.chunk_total()} | {rate:.0f} "
                       f"| {report.recall(1):.3f} | {report.mrr():.3f} |", flush=True)
 
 

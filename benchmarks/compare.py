@@ -36,7 +36,7 @@ def verbatim(documents, questions, directory: Path, reader: bool) -> dict:
     started = time.perf_counter()
     library.add(documents)  # summaries included, as `verbatim ingest` does
     ingest = time.perf_counter() - started
-    texts = [text for _, text in zip(*library.store.chunk_texts())]
+    texts = [text for _, text in zip(*library.storage._store.chunk_texts())]
     started = time.perf_counter()
     library.embedder.embed(texts)
     floor = time.perf_counter() - started

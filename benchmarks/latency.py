@@ -50,7 +50,7 @@ def main() -> None:
     questions = [json.loads(line)["text"] for line in args.queries.read_text().splitlines()][: args.limit]
     library = Library(args.index, create=False, reader=args.reader)
     library.search("warm up the model and load the indexes", args.k)
-    print(f"{len(library.vectors())} chunks, {len(questions)} questions, k={args.k}, reader {args.reader}")
+    print(f"{library.chunk_total()} chunks, {len(questions)} questions, k={args.k}, reader {args.reader}")
     print("| machine | method | median ms | p95 ms |")
     print("|---|---|---|---|")
     measure(library, questions, args.k, "idle")

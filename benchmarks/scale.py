@@ -66,14 +66,14 @@ def build(directory: Path, chunks: int) -> None:
     rng = random.Random(0)
     library = Library(directory, embedder=GeneratedVectors(real))
     number = 0
-    while (held := len(library.vectors())) < chunks:
+    while (held := library.chunk_total()) < chunks:
         size = max(1, min(50_000, (chunks - held) // 6))  # about six chunks a document; a merge per add
         batch = [SourceText(f"synthetic://{number + i}", f"Synthetic {number + i}",
                             " ".join(rng.sample(pool, SENTENCES_PER_DOCUMENT))) for i in range(size)]
         number += len(batch)
         library.add(batch, summaries=False)
-        print(f"{len(library.vectors())} chunks, {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    print(f"built {len(library.vectors())} chunks in {time.perf_counter() - started:.0f}s "
+        print(f"{library.chunk_total()} chunks, {time.perf_counter() - started:.0f}s", file=sys.stderr)
+    print(f"built {library.chunk_total()} chunks in {time.perf_counter() - started:.0f}s "
           f"({REAL_DOCUMENTS} abstracts embedded, the rest generated vectors)")
 
 
@@ -115,7 +115,7 @@ def main() -> None:
     library = Library(args.index, create=False, reader=False)
     library.search(questions[0])
     startup = time.perf_counter() - started
-    print(f"{len(library.vectors())} chunks, {disk:.2f} GB on disk; start-up (open + first answer) "
+    print(f"{library.chunk_total()} chunks, {disk:.2f} GB on disk; start-up (open + first answer) "
           f"{startup:.1f}s; RSS {rss_mb():.0f} MB")
     print("| reader | hybrid p50 ms | p95 ms |\n|---|---|---|")
     print("| off | %.1f | %.1f |" % latencies(library, questions), flush=True)

@@ -100,7 +100,7 @@ def main() -> None:
         shutil.copytree(SAMPLES, docs)
         library = Library(Path(directory) / "index", model=args.model)
         library.ingest([str(docs)], progress=False)
-        library.embedder, library.vectors(), library.lexical()  # loaded before the first question
+        library.warm()  # loaded before the first question
         settings = dataclasses.replace(
             Settings.from_mapping({"TELEGRAM_BOT_TOKEN": "123456:TEST-token", "VERBATIM_MODEL": args.model}),
             index_dir=Path(directory) / "index", watch_interval=1.0, feed_interval=3600.0)

@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from index import DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES, Library
+from index import DEFAULT_MODEL, RUNTIMES, Library, default_threshold
 from index.evaluation.measures import choose_threshold, load_squad, not_found_rates, run
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "shared/eval/xquad_en/xquad.en.json"
@@ -33,7 +33,7 @@ def main() -> None:
         loaded = time.perf_counter()
         report = library.add(documents, progress=True)  # summaries included, as a user ingests
         ingest_seconds = time.perf_counter() - loaded
-        chunks = len(library.vectors())
+        chunks = library.chunk_total()
         print(f"model load {loaded - started:.1f}s; ingest {len(documents)} paragraphs -> {chunks} chunks "
               f"in {ingest_seconds:.1f}s = {chunks / ingest_seconds:.1f} chunks/s "
               f"({report.chunks_embedded} embedded)")
@@ -56,7 +56,7 @@ def main() -> None:
             answered, refused = not_found_rates(rep, threshold)
             print(f"| {name} | {len(rep.results)} | {rep.recall(1):.3f} | {rep.recall(5):.3f} | {rep.mrr():.3f} "
                   f"| {rep.answer_accuracy():.3f} | {answered:.3f} | {refused:.3f} |")
-        for t in (0.25, 0.3, 0.35, DEFAULT_THRESHOLD, 0.4, 0.45):
+        for t in (0.25, 0.3, 0.35, default_threshold(), 0.4, 0.45):
             answered, refused = not_found_rates(held_report, t)
             print(f"  at threshold {t:.2f} on the report half: answers {answered:.3f}, says not found {refused:.3f}")
 

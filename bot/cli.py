@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from index import Answer, Library, Summary, VerbatimError
+from index import Answer, Location, Summary, VerbatimError
 
 from . import formatting, redaction
 from .config import Settings, SettingsError, StartupError
-from .cli_common import Context, index_option
+from .cli_common import Context, index_option, open_library
 from .cli_feeds import feeds
 from .evaluate import evaluate
 
@@ -223,7 +223,7 @@ def serve(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
     asyncio.run(check_bot_api(obj.settings))
     library = obj.library(index_dir, create=True)
-    library.embedder, library.vectors(), library.lexical(), library.reader  # all before the first question
+    library.warm()  # before the first question
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
 
 
@@ -242,11 +242,9 @@ def migrate(obj: Context, target: str, index_dir: Path | None, quiet: bool) -> N
     VERBATIM_MILVUS_URI set and `--to DIR`. Documents already in the target are replaced.
     """
     source = obj.library(index_dir)
-    to_milvus = "://" in target or target.endswith(".db")
     s = obj.settings
-    destination = Library(index_dir or s.index_dir if to_milvus else Path(target), model=source.model_name,
-                          chunk_tokens=s.chunk_tokens, milvus_uri=target if to_milvus else None,
-                          milvus_token=s.milvus_token if to_milvus else None)
+    destination = open_library(s, Location.parse(target, index_dir or s.index_dir, s.milvus_token), create=True,
+                               model=source.model_name)
     if destination.where == source.where:
         raise click.ClickException(f"{target} is the index being copied")
     copied = source.copy_to(destination, progress=not quiet)

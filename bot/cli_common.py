@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from index import Fetcher, Library
+from index import Fetcher, Library, Location
 
 from .config import Settings
 
@@ -24,8 +24,14 @@ class Context:
         self.settings = settings
 
     def library(self, index_dir: Path | None, create: bool = False) -> Library:
-        s = self.settings
-        return Library(index_dir or s.index_dir, model=s.model, threshold=s.threshold,
-                       chunk_tokens=s.chunk_tokens, create=create, method="hybrid" if s.rerank else "fused",
-                       fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader,
-                       runtime=s.runtime, milvus_uri=s.milvus_uri, milvus_token=s.milvus_token)
+        """The index of --index (or the settings'), opened as the settings say."""
+        return open_library(self.settings, self.settings.location(index_dir), create)
+
+
+def open_library(settings: Settings, location: Location, create: bool = False, **model) -> Library:
+    """The one place `bot/` opens an index: where `location` says, as `settings` say (`model`:
+    another model name, for a copy)."""
+    s = settings
+    return Library(location, model=model.get("model", s.model), threshold=s.threshold, chunk_tokens=s.chunk_tokens,
+                   create=create, method="hybrid" if s.rerank else "fused",
+                   fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader, runtime=s.runtime)

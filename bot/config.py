@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, DEFAULT_THRESHOLD, RUNTIMES
+from index import DEFAULT_CHUNK_TOKENS, DEFAULT_MODEL, RUNTIMES, Location, default_threshold
 
 
 DELIVERIES = ("at-least-once", "at-most-once")
@@ -34,7 +34,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     admin_ids: frozenset[int] = frozenset()
     allowed_ids: frozenset[int] = frozenset()  # users and chats that may use the bot; empty: anyone
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = field(default_factory=default_threshold)
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     rerank: bool = True
     reader: bool = True
@@ -50,6 +50,11 @@ class Settings:
     max_upload_mb: int = 20
     upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
     allow_private_hosts: frozenset[str] = frozenset()
+
+    def location(self, index_dir: Path | None = None) -> Location:
+        """Where the index is: `index_dir` (or VERBATIM_INDEX_DIR), or the engine at
+        VERBATIM_MILVUS_URI with this machine's own state in that directory."""
+        return Location(index_dir or self.index_dir, self.milvus_uri, self.milvus_token)
 
     def allows(self, chat_id: int | None) -> bool:
         """True when a chat may receive document text: the allow-list is off, or the chat itself

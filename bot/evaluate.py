@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from index import (
-    Library, calibrate, evaluate as run, figures, load_beir, load_ester, load_squad,
-    not_found_precision_recall, scratch_collection, squad_part,
+    calibrate, evaluate as run, figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part,
 )
+
+from .cli_common import open_library
 
 METHODS = ("bm25", "dense", "fused", "hybrid")
 
@@ -95,9 +96,9 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
             sizes: tuple[int, ...] = ()) -> None:
     settings = obj.settings
     with tempfile.TemporaryDirectory() as scratch:
-        library = Library(keep or scratch, model=settings.model, threshold=settings.threshold,
-                          chunk_tokens=settings.chunk_tokens, reader=settings.reader, runtime=settings.runtime,
-                          **_backend(settings, keep))
+        # --keep: the index `verbatim ask` reads; else a scratch one (on an engine: dropped after)
+        location = settings.location(keep) if keep else settings.location().scratch(Path(scratch), "report")
+        library = open_library(settings, location, create=True)
         ingest = library.add(documents, progress=not as_json, summaries=False)
         results = {}
         answerable = [q for q in questions if not q.impossible]  # rankings are measured on these
@@ -113,8 +114,8 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
     progress = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     by_size = [{"size": r.size or "all", **r.figures(settings.threshold)}
                for r in calibrate(documents, questions, settings.model, sizes, progress,
-                                  reader=settings.reader, runtime=settings.runtime, milvus_uri=settings.milvus_uri,
-                                  milvus_token=settings.milvus_token)] if sizes else []
+                                  reader=settings.reader, runtime=settings.runtime,
+                                  location=settings.location())] if sizes else []
     out = {"documents": len(documents), "questions": len(questions),
            **({"impossible": len(questions) - len(answerable)} if len(answerable) < len(questions) else {}),
            "chunks": ingest.chunks_embedded, "threshold": settings.threshold, "methods": results,
@@ -144,15 +145,6 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
                        f"| {row['declined_answer_free']:.3f} | {row['not_found_precision']:.3f} "
                        f"| {row['not_found_recall']:.3f} |"
                        + (f" {row['impossible']} | {row['declined_impossible']:.3f} |" if impossible else ""))
-
-
-def _backend(settings, keep: Path | None) -> dict:
-    """Where an evaluation builds its index: VERBATIM_MILVUS_URI when set, in scratch collections
-    dropped after (with --keep: the ones `verbatim ask` reads), else a directory."""
-    if not settings.milvus_uri:
-        return {}
-    return {"milvus_uri": settings.milvus_uri, "milvus_token": settings.milvus_token,
-            "collection": "verbatim" if keep else scratch_collection("report")}
 
 
 def _cell(value) -> str:

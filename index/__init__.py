@@ -11,21 +11,22 @@ from .errors import (
     UnsupportedDocument,
     VerbatimError,
 )
-from .evaluation.calibration import SIZES, SizeReport, calibrate, scratch_collection
+from .evaluation.calibration import SIZES, SizeReport, calibrate
 from .evaluation.measures import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
 from .evaluation.measures import run as evaluate
 from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
+from .storage import Location
 from .models.reader import load_reader
-from .ranking.retrieval import DEFAULT_THRESHOLD
+from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 __all__ = [
-    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "DEFAULT_THRESHOLD", "SUFFIXES", "Answer",
+    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "default_threshold", "Location", "SUFFIXES", "Answer",
     "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IndexUnavailable", "IngestReport",
-    "Library", "scratch_collection", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
+    "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",

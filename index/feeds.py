@@ -15,7 +15,7 @@ from .sources import documents as loader
 from .errors import DocumentNotFound, DownloadFailed, UnsupportedDocument
 from .sources.fetching import Fetcher, expect_ok
 from .library import Library
-from .storage.embedded.sqlite import now
+from .storage.base import now
 from .types import IngestReport, SourceText
 
 log = logging.getLogger(__name__)

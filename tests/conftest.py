@@ -77,12 +77,17 @@ def settings(tmp_path: Path, backend: str) -> Settings:
 def library(settings: Settings, tmp_path: Path) -> index.Library:
     docs = tmp_path / "docs"
     shutil.copytree(SAMPLES, docs)
-    lib = index.Library(settings.index_dir, model=settings.model, threshold=settings.threshold,
-                        fetcher=index.Fetcher(allowed_hosts=settings.allow_private_hosts),
-                        milvus_uri=settings.milvus_uri)
+    lib = index.Library(settings.location(), model=settings.model, threshold=settings.threshold,
+                        fetcher=index.Fetcher(allowed_hosts=settings.allow_private_hosts))
     lib.ingest([str(docs)], progress=False)
     yield lib
     lib.close()
+
+
+def searched(library: index.Library):
+    """The dense and lexical search a question would use now (index/storage/base.py's Searching)."""
+    with library.storage.searching() as found:
+        return found
 
 
 def start_milvus_server(data: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:

@@ -13,6 +13,7 @@ import pytest
 import index
 from index import Library, SourceText
 from tests.conftest import BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, ROOT
+from tests.conftest import searched
 
 
 def make_library(directory: Path, **kwargs) -> Library:
@@ -51,7 +52,7 @@ def test_a_changed_document_replaces_its_chunks(library, tmp_path):
     report = library.ingest([str(path)], progress=False)
     assert (report.added, report.updated) == (0, 1)
     # Only the chunk whose text changed (and its overlapping neighbour) is embedded again.
-    assert 1 <= report.chunks_embedded < len(library.vectors())
+    assert 1 <= report.chunks_embedded < len(searched(library).dense)
     answer = library.search("How many kilograms of honey can a colony store?")
     assert "40 kilograms" in answer.hits[0].sentence.text
     assert all("25 kilograms" not in hit.quote.text for hit in answer.hits)
@@ -78,7 +79,7 @@ def test_an_index_without_stored_sentences_still_answers(library):
     """Indexes built before sentence vectors were stored embed the sentences at question time."""
     question = "When did Morse send his message to Baltimore?"
     expected = library.search(question)
-    with library.store.transaction() as db:
+    with library.storage._store.transaction() as db:
         db.execute("DELETE FROM sentences")
     before = embedded(library)
     again = library.search(question)
@@ -90,16 +91,16 @@ def test_an_index_without_stored_sentences_still_answers(library):
 @BOTH_BACKENDS
 def test_remove_deletes_the_document_and_its_vectors(library):
     doc = next(d for d in library.documents() if "telegraph" in d.title)
-    total = len(library.vectors())
+    total = len(searched(library).dense)
     removed = library.remove(doc.id[:6])
     assert removed.id == doc.id and removed.chunks == doc.chunks
-    assert len(library.vectors()) == total - doc.chunks
+    assert len(searched(library).dense) == total - doc.chunks
     assert all(d.id != doc.id for d in library.documents())
-    if library.store.shared:  # Milvus: no row of the document left in any collection
-        assert not any(library.store._query(kind, f'document_id == "{doc.id}"', ["id"])
+    if library.location.milvus_uri:  # Milvus: no row of the document left in any collection
+        assert not any(library.storage.rows_where(kind, f'document_id == "{doc.id}"', ["id"])
                        for kind in ("chunks", "sentences", "texts"))
     else:
-        assert library.store.query("SELECT COUNT(*) FROM sentences WHERE document_id = ?", (doc.id,)) == [(0,)]
+        assert library.storage._store.query("SELECT COUNT(*) FROM sentences WHERE document_id = ?", (doc.id,)) == [(0,)]
     answer = library.search("When did Morse send his message to Baltimore?")
     assert all(hit.document.id != doc.id for hit in answer.hits)
     with pytest.raises(index.DocumentNotFound):
@@ -173,7 +174,7 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
     assert saved_files(settings.index_dir) == bases  # the changes are read from the store
 
     with monkeypatch.context() as patched:
-        patched.setattr(index.library.LexicalIndex, "build", rebuild)
+        patched.setattr(index.storage.embedded.bases.LexicalIndex, "build", rebuild)
         answer = serving.search("Where do field voles dig burrows?")
         assert answer.found and answer.hits[0].document.title == "Voles"
         assert all(h.document.title != "Otters" for h in serving.search("Why do otters hold hands?").hits)
@@ -183,11 +184,11 @@ def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings,
     generation = library.generation
     assert saved_files(settings.index_dir) == [f"bm25-{generation}", f"vectors-{generation}.faiss"]
     first = int(bases[0].removeprefix("bm25-"))  # the removal log is cut back to the previous bases
-    assert library.store.removed_since(first - 1) is None and library.store.removed_since(first) is not None
+    assert library.storage._store.removed_since(first - 1) is None and library.storage._store.removed_since(first) is not None
     assert serving.search("What do moles eat?").hits[0].document.title == "Moles"
     assert serving.search("Where do field voles dig burrows?").hits[0].document.title == "Voles"
     fresh = make_library(settings.index_dir, create=False)
-    assert len(fresh.vectors()) == len(serving.vectors()) == len(fresh.lexical()) == len(library.lexical())
+    assert len(searched(fresh).dense) == len(searched(serving).dense) == len(searched(fresh).lexical) == len(searched(library).lexical)
 
 
 def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings, monkeypatch):
@@ -197,9 +198,9 @@ def test_a_large_index_is_held_as_float16_and_answers_the_same(library, settings
     monkeypatch.setattr(index.storage.embedded.bases, "MERGE_MIN", 0)
     library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
     library.remove("notes://voles")
-    assert library.vectors().kind == "compact"
+    assert searched(library).dense.kind == "compact"
     serving = make_library(settings.index_dir, create=False)
-    assert serving.vectors().kind == "compact" and len(serving.vectors()) == len(library.vectors())
+    assert searched(serving).dense.kind == "compact" and len(searched(serving).dense) == len(searched(library).dense)
     for question, expected in zip(questions, before):
         for held in (library, serving):
             assert [(h.document.title, round(h.signals.cosine, 2)) for h in held.rank(question, 3)] == expected
@@ -244,17 +245,17 @@ def test_a_crash_during_ingest_leaves_a_loadable_index(tmp_path):
     process = subprocess.Popen([sys.executable, "-c", script])
     probe = make_library(directory, create=False)
     deadline = time.monotonic() + 60
-    while probe.store.generation() < 4 and time.monotonic() < deadline:
+    while probe.storage.generation() < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    assert probe.store.generation() >= 4, "the ingest did not get going"
+    assert probe.storage.generation() >= 4, "the ingest did not get going"
 
     survivor = make_library(directory, create=False)
     assert survivor.search("Who rang the bell at dawn?").hits[0].document.title == "First"
     for doc in survivor.documents():
         assert doc.chunks > 0
-    assert len(survivor.vectors()) == sum(d.chunks for d in survivor.documents())
+    assert len(searched(survivor).dense) == sum(d.chunks for d in survivor.documents())
     kept = len(survivor.documents())
     assert 1 < kept < 401
     report = survivor.ingest([str(folder)], progress=False)
@@ -286,7 +287,7 @@ def test_threads_can_ingest_write_and_read_at_once(tmp_path):
         library.search("How many herons at dawn?")
     worker.join()
     assert not errors
-    assert len(library.documents()) == 100 and len(library.vectors()) == sum(d.chunks for d in library.documents())
+    assert len(library.documents()) == 100 and len(searched(library).dense) == sum(d.chunks for d in library.documents())
 
 
 def test_two_questions_are_answered_side_by_side_not_one_after_the_other(library, settings):

@@ -11,7 +11,7 @@ import pytest
 import index
 from bot.cli import main
 from tests.conftest import (
-    BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, SAMPLES, VERBATIM, bot_call, bot_running,
+    BOTH_BACKENDS, HASH_MODEL, HASH_THRESHOLD, SAMPLES, VERBATIM, bot_call, bot_running, searched,
 )
 from tests.fakes.embedder import HashEmbedder
 
@@ -35,7 +35,7 @@ def answers(library: index.Library, every: bool = True) -> list[tuple]:
 
 
 def library_at(tmp_path, name: str, milvus_uri: str | None = None, **kwargs) -> index.Library:
-    return index.Library(tmp_path / name, model=HASH_MODEL, threshold=HASH_THRESHOLD, milvus_uri=milvus_uri,
+    return index.Library(index.Location(tmp_path / name, milvus_uri), model=HASH_MODEL, threshold=HASH_THRESHOLD,
                          **kwargs)
 
 
@@ -53,7 +53,7 @@ def test_copies_to_milvus_and_back_answer_alike_without_embedding(tmp_path):
     for copy in (milvus, back):
         assert copy.documents() == embedded.documents()
         for doc in embedded.documents():
-            assert copy.store.summary_spans(doc.id) == embedded.store.summary_spans(doc.id) != []  # copied
+            assert copy.storage.summary_spans(doc.id) == embedded.storage.summary_spans(doc.id) != []  # copied
             assert copy.summary(doc.id) == embedded.summary(doc.id)
             assert copy.document(doc.id) == embedded.document(doc.id)
 
@@ -93,19 +93,19 @@ def test_an_update_replaces_a_document_and_a_removal_removes_it(library, tmp_pat
     assert "kelp" in hits[0].sentence.text
     quoted = [h.quote.text for h in library.search("sea otters hold hands", 9).hits]
     assert not any("hold hands" in q for q in quoted)  # the old version is gone everywhere
-    assert len(library.vectors()) == sum(d.chunks for d in library.documents())  # no stale chunks left
+    assert len(searched(library).dense) == sum(d.chunks for d in library.documents())  # no stale chunks left
     library.remove(str(page))
     assert not any(d.title == "Otter news" for d in library.documents())
-    assert len(library.vectors()) == sum(d.chunks for d in library.documents())
+    assert len(searched(library).dense) == sum(d.chunks for d in library.documents())
 
 
 def test_an_index_built_with_another_model_is_refused(tmp_path):
     uri = str(tmp_path / "m.db")
     library_at(tmp_path, "a", uri).ingest([str(SAMPLES)], progress=False)
     with pytest.raises(index.ModelMismatch, match=HASH_MODEL):
-        index.Library(tmp_path / "b", model="all-MiniLM-L6-v2", milvus_uri=uri)
+        index.Library(index.Location(tmp_path / "b", uri), model="all-MiniLM-L6-v2")
     with pytest.raises(index.IndexNotFound, match="verbatim ingest"):
-        index.Library(tmp_path / "c", model=HASH_MODEL, milvus_uri=str(tmp_path / "empty.db"), create=False)
+        index.Library(index.Location(tmp_path / "c", str(tmp_path / "empty.db")), model=HASH_MODEL, create=False)
 
 
 async def test_two_ingest_processes_and_a_bot_share_one_server(milvus_server, bot_api, settings, tmp_path):
@@ -125,7 +125,7 @@ async def test_two_ingest_processes_and_a_bot_share_one_server(milvus_server, bo
                 f"Market report {name} {n}\n\nThe {name} exchange listed firm number {n} today; its shares "
                 f"opened at {n + 10} crowns and closed at {n + 12} crowns after trading in {name}-{n} units.")
         batches.append([str(folder), str(shared)])
-    library = index.Library(settings.index_dir, model=HASH_MODEL, threshold=HASH_THRESHOLD, milvus_uri=milvus_server)
+    library = index.Library(settings.location(), model=HASH_MODEL, threshold=HASH_THRESHOLD)
     async with bot_running(settings, library, bot_api):
         bot_api.message("/subscribe otters sleeping")
         assert "otters sleeping" in (await bot_call(bot_api, "sendMessage"))["text"]
@@ -145,7 +145,7 @@ async def test_two_ingest_processes_and_a_bot_share_one_server(milvus_server, bo
         documents = library.documents()
         assert sorted(d.title for d in documents) == sorted(
             ["Otter news"] + [f"Market report {name} {n}" for name in ("one", "two") for n in range(12)])
-        assert len(library.vectors()) == sum(d.chunks for d in documents)  # no chunk stored twice
+        assert len(searched(library).dense) == sum(d.chunks for d in documents)  # no chunk stored twice
         for name in ("one", "two"):
             for n in (0, 7, 11):
                 hits = library.search(f"{name} exchange firm number {n} {name}-{n} units", 5).hits
@@ -163,36 +163,38 @@ def test_two_writers_of_one_document_at_once_leave_the_last_version_whole(tmp_pa
     one, two = (index.SourceText("feed://otters", "Otter news", text) for text in (
         "Sea otters hold hands while they sleep so that they do not drift apart.",
         "Sea otters wrap themselves in kelp so that the tide does not carry them off."))
-    store = library.store
+    from index.storage.milvus import writes as writing
+
+    store = library.storage
     writes = []
-    for source in (one, two):  # what each writer's `_send` computes
+    for source in (one, two):  # what each writer's `send` computes
         report = library.add([source])
         assert report.added + report.updated == 1
         writes.append(_rows_of(library, source))
     # The interleaving: rows of 1, rows of 2, row of 1 points, 1 deletes "not 1" (2's rows),
     # row of 2 points, 2 deletes "not 2" (1's rows): without repair, the document has no chunks.
     (parts_one, doc_one), (parts_two, doc_two) = writes
-    store._upsert([parts_one])
-    store._upsert([parts_two])
-    store._point([doc_one])
-    store._delete_stale([doc_one], [])
-    store._point([doc_two])
-    store._delete_stale([doc_two], [])
-    store._repair({doc_two["id"]: parts_two}, [doc_two])
-    store._repair({doc_one["id"]: parts_one}, [doc_one])  # not current: writes nothing
+    writing._upsert(store, [parts_one])
+    writing._upsert(store, [parts_two])
+    writing._point(store, [doc_one])
+    writing._delete_stale(store, [doc_one], [])
+    writing._point(store, [doc_two])
+    writing._delete_stale(store, [doc_two], [])
+    writing._repair(store, {doc_two["id"]: parts_two}, [doc_two])
+    writing._repair(store, {doc_one["id"]: parts_one}, [doc_one])  # not current: writes nothing
     hit = library.search("Why do sea otters wrap themselves in kelp?").hits[0]
     assert hit.document.title == "Otter news" and "kelp" in hit.sentence.text
-    assert len(library.vectors()) == sum(d.chunks for d in library.documents())
+    assert len(searched(library).dense) == sum(d.chunks for d in library.documents())
     assert not any("hold hands" in h.quote.text for h in library.search("otters hold hands", 9).hits)
 
 
 def _rows_of(library: index.Library, source: index.SourceText) -> tuple[dict, dict]:
     """The rows a writer sends for the stored version of `source` (read back from Milvus)."""
-    store = library.store
+    store = library.storage
     doc_id = store.find_document_id(source.source)
-    row = store._get("documents", [doc_id], ["*"])[0]
+    row = store.rows_by_id("documents", [doc_id], ["*"])[0]
     where = f'document_id == "{doc_id}" and version == "{row["version"]}"'
-    parts = {kind: store._query(kind, where, ["*"]) for kind in ("texts", "sentences", "chunks")}
+    parts = {kind: store.rows_where(kind, where, ["*"]) for kind in ("texts", "sentences", "chunks")}
     for chunk in parts["chunks"]:
         chunk.pop("sparse", None)  # made by the engine's BM25 function from the text
     return parts, row

@@ -24,7 +24,7 @@ async def test_the_bot_outlives_a_milvus_restart(bot_api, settings, tmp_path, ca
     server, uri = start_milvus_server(data)
     port = int(uri.rsplit(":", 1)[1])
     settings = dataclasses.replace(settings, milvus_uri=uri)
-    library = index.Library(settings.index_dir, model=HASH_MODEL, threshold=HASH_THRESHOLD, milvus_uri=uri)
+    library = index.Library(settings.location(), model=HASH_MODEL, threshold=HASH_THRESHOLD)
     library.ingest([str(SAMPLES)], progress=False)
     try:
         async with bot_running(settings, library, bot_api):
@@ -46,7 +46,7 @@ async def test_the_bot_outlives_a_milvus_restart(bot_api, settings, tmp_path, ca
                 await asyncio.sleep(1.0)
             assert "24 May 1844" in answers[-1] and set(answers[:-1]) <= {UNAVAILABLE}, answers
 
-            writer = index.Library(tmp_path / "writer", model=HASH_MODEL, milvus_uri=uri)  # another machine
+            writer = index.Library(index.Location(tmp_path / "writer", uri), model=HASH_MODEL)  # another machine
             await asyncio.to_thread(writer.add, [index.SourceText("notes://otters", "Otter news", OTTERS)])
             writer.close()
             alert = await bot_call(bot_api, "sendMessage", lambda p: p["text"].startswith("New on"), timeout=90)
@@ -66,8 +66,8 @@ def test_pymilvus_logs_go_through_the_filter_that_hides_the_milvus_token(tmp_pat
     password = "root:Milvus-S3cret-passw0rd"
     caplog.set_level(logging.DEBUG)
     redaction.install(None, password)  # as `verbatim` does at start-up
-    library = index.Library(tmp_path / "idx", model=HASH_MODEL, milvus_uri=str(tmp_path / "m.db"),
-                            milvus_token=password)
+    library = index.Library(index.Location(tmp_path / "idx", str(tmp_path / "m.db"), password),
+                            model=HASH_MODEL)
     logging.getLogger("pymilvus.decorators").critical("RPC error for a client with token %s", password)
     library.close()
     assert "RPC error for a client with token [token]" in caplog.text  # it reached the app's handlers
@@ -81,7 +81,7 @@ def test_a_feed_polled_while_milvus_is_down_is_read_again_once_it_is_back(tmp_pa
     data = tmp_path / "milvus-server"
     server, uri = start_milvus_server(data)
     port = int(uri.rsplit(":", 1)[1])
-    library = index.Library(tmp_path / "idx", model=HASH_MODEL, threshold=HASH_THRESHOLD, milvus_uri=uri,
+    library = index.Library(index.Location(tmp_path / "idx", uri), model=HASH_MODEL, threshold=HASH_THRESHOLD,
                             fetcher=Fetcher(allowed_hosts=frozenset({"127.0.0.1"})))
     library.add([index.SourceText("notes://bees", "Bees", "Bees dance to tell other bees where flowers are.")])
     rss = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title><item><title>Otters</title>'

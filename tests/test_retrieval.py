@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from index import SourceText
 from index.evaluation.measures import Question, QuestionResult, Report, load_beir
 from index.ranking.fusion import candidates, fuse
+from tests.conftest import searched
 from index.storage.embedded.bm25 import LexicalIndex, top
 from tests.test_library import make_library
 
@@ -15,11 +16,11 @@ from tests.test_library import make_library
 def test_fused_ranking_equals_brute_force_over_every_chunk(library):
     question = "When did Morse send the message to Baltimore over the telegraph line?"
     query = library.embedder.embed([question])[0]
-    vectors, lexical = library.vectors(), library.lexical()
+    vectors, lexical = searched(library).dense, searched(library).lexical
     got = candidates(question, query, vectors, lexical, "fused", depth=len(lexical))
     # Brute force: score every chunk with the same formula, straight from the stored vectors.
-    ids, texts = library.store.chunk_texts()
-    matrix = library.store.chunk_vectors(ids.tolist())
+    ids, texts = library.storage._store.chunk_texts()
+    matrix = library.storage.chunk_vectors(ids.tolist())
     bm25 = LexicalIndex.build(ids, texts).scores(question)
     expected = fuse(matrix @ query, bm25, float(bm25.max()))
     order = np.argsort(-expected, kind="stable")
@@ -33,7 +34,7 @@ def test_fused_ranking_equals_brute_force_over_every_chunk(library):
 def test_each_method_returns_what_it_says(library):
     question = "honey stomach proboscis"
     query = library.embedder.embed([question])[0]
-    vectors, lexical = library.vectors(), library.lexical()
+    vectors, lexical = searched(library).dense, searched(library).lexical
     dense = candidates(question, query, vectors, lexical, "dense")
     bm25 = candidates(question, query, vectors, lexical, "bm25")
     assert [c for _, c, _ in dense] == sorted((c for _, c, _ in dense), reverse=True)
@@ -45,18 +46,18 @@ def test_each_method_returns_what_it_says(library):
 
 
 def test_bm25_follows_ingest_and_removal_and_persists(library, settings):
-    before = library.lexical()
-    assert not library.lexical().search("axolotl", 5)
+    before = searched(library).lexical
+    assert not searched(library).lexical.search("axolotl", 5)
     library.add([SourceText("notes://axolotl", "Axolotl", "The axolotl regrows its limbs and even parts of its heart.")])
-    after = library.lexical()
+    after = searched(library).lexical
     assert after is not before and len(after) == len(before) + 1
     hit = after.search("axolotl limbs", 1)[0][0]
-    assert library.store.chunks([hit])[hit].document.title == "Axolotl"
+    assert library.storage.chunks([hit])[hit].document.title == "Axolotl"
     reopened = make_library(settings.index_dir, create=False)
-    assert reopened.lexical().search("axolotl limbs", 1)[0][0] == hit  # the saved base + the change
+    assert searched(reopened).lexical.search("axolotl limbs", 1)[0][0] == hit  # the saved base + the change
     library.remove("notes://axolotl")
-    assert not library.lexical().search("axolotl", 5)
-    assert not reopened.lexical().search("axolotl", 5)  # another process sees the removal too
+    assert not searched(library).lexical.search("axolotl", 5)
+    assert not searched(reopened).lexical.search("axolotl", 5)  # another process sees the removal too
     assert not library.search("Which animal regrows its limbs?").found or \
         library.search("Which animal regrows its limbs?").hits[0].document.title != "Axolotl"
 

@@ -78,7 +78,7 @@ def test_cli_summarize_and_digest(library, settings, monkeypatch, capsys):
 @BOTH_BACKENDS
 def test_documents_ingested_without_summaries_are_summarised_on_first_request(library):
     library.add([SourceText("notes://bridge", "Bridge", STORY)], summaries=False)
-    assert library.store.summary_spans(library.document("notes://bridge").id) == []
+    assert library.storage.summary_spans(library.document("notes://bridge").id) == []
     summary = library.summary("notes://bridge")
     assert summary.sentences and summary.sentences[0].text in STORY
-    assert library.store.summary_spans(summary.document.id)  # stored for next time
+    assert library.storage.summary_spans(summary.document.id)  # stored for next time

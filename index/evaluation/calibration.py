@@ -7,7 +7,6 @@ an empty index, which declines everything for free, so at size 1 the question is
 it does not cover.
 """
 
-import os
 import random
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -17,6 +16,7 @@ from pathlib import Path
 from ..models.embedding import CachedEmbedder, Embedder, load_embedder
 from .measures import Question
 from ..library import Library
+from ..storage import Location
 from ..models.reader import CachedReader, Reader, load_reader
 from ..types import Hit, SourceText
 
@@ -93,10 +93,10 @@ def groups(documents: Sequence[SourceText], size: int, seed: int = 0) -> list[li
 def by_size(
     documents: Sequence[SourceText], questions: Sequence[Question], embedder: Embedder,
     sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
-    reader: "Reader | None" = None, milvus_uri: str | None = None, milvus_token: str | None = None,
+    reader: "Reader | None" = None, location: Location | None = None,
 ) -> list[SizeReport]:
-    """Ask every question with and without its passage, in collections of each size (in Milvus,
-    with `milvus_uri`: scratch collections, dropped after).
+    """Ask every question with and without its passage, in collections of each size (scratch
+    indexes like `location`'s, dropped after; default: embedded, in a temporary directory).
 
     `embedder` is shared by every index built here (wrap it in a cache so that a passage is
     embedded once, however many indexes hold it). Each question has one relevant passage. An
@@ -113,9 +113,9 @@ def by_size(
             parts = groups(documents, size)
             for number, group in enumerate(parts):
                 progress(f"size {size or 'all'}: group {number + 1}/{len(parts)}")
-                library = Library(Path(scratch) / f"{size}-{number}", model=embedder.name, embedder=embedder,
-                                  reader=reader or False, milvus_uri=milvus_uri, milvus_token=milvus_token,
-                                  collection=scratch_collection(f"{size}_{number}"))
+                where = (location or Location(Path(scratch))).scratch(Path(scratch) / f"{size}-{number}",
+                                                                      f"{size}_{number}")
+                library = Library(where, model=embedder.name, embedder=embedder, reader=reader or False)
                 library.add(group, summaries=False)
                 for doc in group:
                     report.trials += _ask(library, asked.get(doc.source, ()), size, True)
@@ -142,15 +142,9 @@ def _ask(library: Library, questions: Iterable[Question], size: int, answerable:
 def calibrate(
     documents: Sequence[SourceText], questions: Sequence[Question], model: str,
     sizes: Sequence[int] = SIZES, progress: Callable[[str], None] = lambda _: None,
-    reader: bool = False, runtime: str = "onnx", milvus_uri: str | None = None, milvus_token: str | None = None,
+    reader: bool = False, runtime: str = "onnx", location: Location | None = None,
 ) -> list[SizeReport]:
     """`by_size` with the named model (and the reader, when asked), each passage embedded once
     for all the indexes."""
     return by_size(documents, questions, CachedEmbedder(load_embedder(model, runtime)), sizes, progress=progress,
-                   reader=CachedReader(load_reader(runtime)) if reader else None, milvus_uri=milvus_uri,
-                   milvus_token=milvus_token)
-
-
-def scratch_collection(name: str) -> str:
-    """Collection names for a scratch index in Milvus, unique to this process."""
-    return f"verbatim_scratch_{os.getpid()}_{name}"
+                   reader=CachedReader(load_reader(runtime)) if reader else None, location=location)

@@ -5,6 +5,7 @@ Every signal is on a scale that does not depend on the collection's size (no BM2
 collection IDF, no rank among other hits), so one threshold holds from one document to many.
 """
 
+import functools
 import json
 import math
 from dataclasses import astuple, dataclass, fields
@@ -86,3 +87,9 @@ class Model:
                 "unread_weights": [round(w, 6) for w in self.unread_weights],
                 "baseline": self.baseline, "trees": [[[*node[:5], int(node[5])] for node in tree] for tree in self.trees]}
         path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+@functools.cache
+def fitted() -> Model:
+    """The shipped model (`confidence.json`), read once, on first use."""
+    return Model.load()

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from ..storage.embedded.bm25 import LexicalIndex
-from ..storage.embedded.dense import VectorIndex
+from ..storage.base import DenseSearch, LexicalSearch
 
 METHODS = ("hybrid", "fused", "dense", "bm25")
 # Weight of the cosine in the fused score; the rest goes to BM25 divided by the question's best
@@ -24,13 +23,13 @@ def fuse(cosines: np.ndarray, bm25: np.ndarray, best_bm25: float, weight: float 
 
 
 def candidates(
-    question: str, query: np.ndarray, vectors: VectorIndex, lexical: LexicalIndex,
+    question: str, query: np.ndarray, vectors: DenseSearch, lexical: LexicalSearch,
     method: str = "fused", depth: int = DEPTH, weight: float = DENSE_WEIGHT,
 ) -> list[tuple[int, float, float]]:
     """Return (chunk id, cosine, ranking score) best first, by the given method.
 
     Reads only the top `depth` of each method, the BM25 scores of the dense candidates and the
-    cosines of the BM25 ones: the same for the embedded index and an engine (index/milvus_store.py).
+    cosines of the BM25 ones: the same for the embedded index and an engine (index/storage/milvus/search.py).
     """
     if method == "dense":
         return [(i, s, s) for i, s in vectors.search(query, depth)]

@@ -4,21 +4,16 @@ import math
 
 import numpy as np
 
-from . import sentences as answer_sentences
+from ..models.embedding import Embedder
+from ..models.reader import Reader
+from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import terms
 from ..text.chunking import chunk_sentences
-from .confidence import Model, Signals
-from ..models.embedding import Embedder
-from .fusion import DEPTH, candidates
-from ..storage.embedded.bm25 import LexicalIndex
-from ..models.reader import Reader
-from ..storage.embedded.sqlite import Store, StoredChunk
 from ..types import Answer, DocumentInfo, Hit, Span
-from ..storage.embedded.dense import VectorIndex
+from . import sentences as answer_sentences
+from .confidence import Signals, fitted
+from .fusion import DEPTH, candidates
 
-# The confidence model and its default "not found" threshold (index/confidence.py).
-MODEL = Model.load()
-DEFAULT_THRESHOLD = MODEL.threshold
 # How well a sentence matches: its cosine to the question + this x its share of the question's words.
 COVERAGE_WEIGHT = 1.0
 # Reranking: a top chunk's order is its fused score + this x its best sentence's score.
@@ -38,6 +33,11 @@ RERANK_DEPTH = 5
 READ_PER_CHUNK = 2
 
 
+def default_threshold() -> float:
+    """The fitted "not found" threshold (index/ranking/confidence.json)."""
+    return fitted().threshold
+
+
 def search(question: str, k: int, threshold: float, every: bool = False, **parts) -> Answer:
     """Return the best `k` hits; `found` is False when even the best is below `threshold`.
 
@@ -55,8 +55,8 @@ def search(question: str, k: int, threshold: float, every: bool = False, **parts
 
 
 def rank(
-    question: str, k: int, embedder: Embedder, vectors: VectorIndex, lexical: LexicalIndex,
-    store: Store, method: str = "hybrid", reader: Reader | None = None,
+    question: str, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
+    store: Storage, method: str = "hybrid", reader: Reader | None = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
@@ -77,7 +77,7 @@ def rank(
 
 
 def rank_within(
-    question: str, embedder: Embedder, store: Store, chunk_ids: list[int]
+    question: str, embedder: Embedder, store: Storage, chunk_ids: list[int]
 ) -> list[Hit]:
     """Rank only the given chunks (exactly, by brute force): is a new document on a topic?"""
     if not question.strip() or not chunk_ids:
@@ -92,7 +92,7 @@ def rank_within(
 
 
 def _pick_answers(
-    question: str, query: np.ndarray, embedder: Embedder, store: Store,
+    question: str, query: np.ndarray, embedder: Embedder, store: Storage,
     ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True, reader: Reader | None = None,
 ) -> list[Hit]:
     """Choose each chunk's answering sentence, score its confidence, drop hits that repeat an
@@ -116,7 +116,7 @@ def _pick_answers(
         read = readings[position] if position < len(readings) else None
         # The reader's score is the last feature (0 when not read).
         rows = [row[:-1] + (r,) for row, r in zip(unread[position], read)] if read else unread[position]
-        chooser = MODEL.sentence_weights if read else MODEL.unread_weights
+        chooser = fitted().sentence_weights if read else fitted().unread_weights
         best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
         answer_key = (chunk.document.id, spans[best].start, spans[best].end)
         if answer_key in seen:
@@ -135,7 +135,7 @@ def _pick_answers(
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
         order = key + RERANK_WEIGHT * matching if position < depth else key
-        hit = Hit(info, chunk.id, quote, spans[best], MODEL.confidence(signals), signals)
+        hit = Hit(info, chunk.id, quote, spans[best], fitted().confidence(signals), signals)
         scored.append((position >= depth, -order, hit))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
@@ -148,7 +148,7 @@ def _read(question: str, sentences: list[list[Span]], unread: list[list[tuple[fl
     words, neighbours, answer type) rank best are read; the others count as read at 0."""
     chosen: list[list[int]] = []
     for spans, rows in zip(sentences, unread):
-        ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], MODEL.unread_weights))
+        ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], fitted().unread_weights))
         chosen.append(sorted(ranked[:READ_PER_CHUNK] if READ_PER_CHUNK else ranked))
     scores = iter(reader.score(question, [spans[i].text for spans, picked in zip(sentences, chosen)
                                           for i in picked]).tolist())
@@ -176,7 +176,7 @@ def _sentences(chunk: StoredChunk) -> list[Span]:
     return [Span(text[s:e], s, e) for s, e in chunk_sentences(text, chunk.start, chunk.end)]
 
 
-def _sentence_vectors(store: Store, ranked: list[tuple[StoredChunk, float, float]],
+def _sentence_vectors(store: Storage, ranked: list[tuple[StoredChunk, float, float]],
                       sentences: list[list[Span]], embedder: Embedder) -> np.ndarray:
     """The chunks' sentence vectors, in order, as stored at ingest; any not stored (an index
     built before sentences were stored) are embedded now."""

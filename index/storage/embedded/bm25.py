@@ -14,18 +14,11 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import scipy.sparse
-import Stemmer
+
+from ...text.tokens import B, K1, tokenize
 
 log = logging.getLogger(__name__)
 
-_STEMMER = Stemmer.Stemmer("english")
-K1, B = 1.5, 0.75  # bm25s's defaults for its "lucene" scoring, which the base uses
-
-
-def tokenize(texts: Sequence[str]) -> list[list[str]]:
-    """Lower-case, drop English stop words, stem: the same for chunks and questions."""
-    return bm25s.tokenize(list(texts), stopwords="en", stemmer=_STEMMER, return_ids=False,
-                          show_progress=False)
 
 
 def idf(df: np.ndarray | float, n: int) -> np.ndarray | float:

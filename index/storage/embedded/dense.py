@@ -7,9 +7,6 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-# Single queries run 2.5-3x faster on one thread on this class of machine (MODELS.md),
-# and the bot answers one question at a time per worker thread.
-faiss.omp_set_num_threads(1)
 # From this many chunks on, vectors are held as float16: half the memory (0.77 GB instead of 1.54
 # at 1M chunks) and, memory-bound as a flat search is, faster (33 ms instead of 59 at 1M, one
 # thread; benchmarks/vectors.py); recall@10 against float32 0.998, so smaller indexes (every
@@ -29,6 +26,9 @@ class VectorIndex:
     """Vectors keyed by chunk id; cosine similarity because rows are normalised."""
 
     def __init__(self, dim: int, index: faiss.Index | None = None) -> None:
+        # Single queries run 2.5-3x faster on one thread on this class of machine (MODELS.md),
+        # and the bot answers one question at a time per worker thread.
+        faiss.omp_set_num_threads(1)
         self.dim = dim
         self._index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         held = faiss.vector_to_array(self._index.id_map)

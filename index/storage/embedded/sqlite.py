@@ -1,17 +1,14 @@
 """Documents, chunks and their vectors in one SQLite file: the index's source of truth."""
 
-import datetime as dt
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ...types import Document, DocumentInfo
+from ..base import NewSpan, StoredChunk, StoredDocument, mean_vector, now
+from ..local import Connection, SQLiteFile
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,127 +52,18 @@ CREATE INDEX IF NOT EXISTS removed_by_generation ON removed_chunks(generation);
 """
 
 
-@dataclass(frozen=True)
-class NewSpan:
-    """A chunk or a sentence about to be stored: its span, input hash and vector."""
-
-    start: int
-    end: int
-    embed_hash: str
-    vector: np.ndarray
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A stored chunk with the document it belongs to (text included)."""
-
-    id: int
-    start: int
-    end: int
-    document: Document
-    version: str = ""  # which version of the document it belongs to (MilvusStore)
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document with everything stored for it: what `export` yields and a copy writes."""
-
-    document: Document
-    content_hash: str
-    ingested_at: str
-    summary: list[tuple[int, int]]
-    chunks: list[NewSpan]
-    sentences: list[NewSpan]
-
-
-class _Rows:
-    """A statement's result, read in full while the connection was held."""
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self.rows = cursor.fetchall()
-        self.lastrowid, self.rowcount = cursor.lastrowid, cursor.rowcount
-
-    def fetchone(self):
-        return self.rows[0] if self.rows else None
-
-    def fetchall(self) -> list:
-        return self.rows
-
-    def __iter__(self):
-        return iter(self.rows)
-
-
-class _Serialized:
-    """One connection shared by the bot's worker threads, one statement or transaction at a time.
-
-    Without this, a reader in one thread would run inside another thread's open transaction,
-    and two writers would both try to BEGIN on the same connection.
-    """
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._connection = connection
-        self.lock = threading.RLock()
-
-    def execute(self, sql: str, params=()) -> _Rows:
-        with self.lock:
-            return _Rows(self._connection.execute(sql, params))
-
-    def executemany(self, sql: str, rows) -> _Rows:
-        with self.lock:
-            return _Rows(self._connection.executemany(sql, rows))
-
-    def executescript(self, script: str) -> None:
-        with self.lock:
-            self._connection.executescript(script)
-
-    def close(self) -> None:
-        with self.lock:
-            self._connection.close()
-
-
-class Store:
-    """Thin typed access to the SQLite file; every write is one transaction."""
-
-    shared = False  # the index is this directory's files (MilvusStore: an engine's collections)
+class Store(SQLiteFile):
+    """Typed access to the embedded index's SQLite file; every write is one transaction."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._db = _Serialized(sqlite3.connect(path, check_same_thread=False, timeout=30,
-                                               isolation_level=None))
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(SCHEMA)
-
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator["_Serialized"]:
-        """Run writes atomically; IMMEDIATE makes writers in other processes queue up, not fail."""
-        with self._db.lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def create(self, schema: str) -> None:
-        """Create extra tables (idempotent) for a module that keeps its state here."""
-        self._db.executescript(schema)
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Run a read-only query."""
-        return self._db.execute(sql, params).fetchall()
+        super().__init__(path, SCHEMA)
 
     def meta(self, key: str) -> str | None:
         """Read one metadata value."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def set_meta(self, db: "_Serialized", key: str, value: str) -> None:
+    def set_meta(self, db: Connection, key: str, value: str) -> None:
         """Write one metadata value inside a transaction."""
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
@@ -183,7 +71,7 @@ class Store:
         """Return the counter that every change to the chunks increments."""
         return int(self.meta("generation") or 0)
 
-    def next_generation(self, db: "_Serialized") -> int:
+    def next_generation(self, db: Connection) -> int:
         """Advance the change counter inside a write; return the new generation."""
         generation = self.generation() + 1
         self.set_meta(db, "generation", str(generation))
@@ -223,7 +111,7 @@ class Store:
         return found
 
     def put_document(
-        self, db: "_Serialized", doc: Document, content_hash: str, chunks: list[NewSpan],
+        self, db: Connection, doc: Document, content_hash: str, chunks: list[NewSpan],
         generation: int, summary: list[tuple[int, int]], sentences: Iterable[NewSpan] = (),
         ingested_at: str | None = None,
     ) -> tuple[list[int], list[int]]:
@@ -251,7 +139,7 @@ class Store:
              for s in sentences])
         return removed, added
 
-    def delete_document(self, db: "_Serialized", document_id: str, generation: int) -> list[int]:
+    def delete_document(self, db: Connection, document_id: str, generation: int) -> list[int]:
         """Delete a document and its chunks; return the removed chunk ids, also logged under
         `generation` for indexes saved before it."""
         ids = [r[0] for r in db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
@@ -395,17 +283,3 @@ class Store:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
         return ids, matrix
-
-
-def mean_vector(vectors: list[np.ndarray], dim: int) -> np.ndarray:
-    """The normalised mean of some vectors; zeros for none."""
-    if not vectors:
-        return np.zeros(dim, np.float32)
-    mean = np.mean(vectors, axis=0)
-    norm = np.linalg.norm(mean)
-    return (mean / norm).astype(np.float32) if norm else mean.astype(np.float32)
-
-
-def now() -> str:
-    """The time now, as stored in `ingested_at`."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

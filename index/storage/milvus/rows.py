@@ -1,0 +1,66 @@
+"""How Verbatim's records become Milvus rows: ids, text pieces, BM25 terms, filter literals."""
+
+import hashlib
+import json
+
+import numpy as np
+
+from ...text.tokens import tokenize
+from ..base import NewSpan
+
+TEXT_PIECE = 16_000  # characters: at most 64,000 bytes of UTF-8, under VARCHAR's 65,535
+BATCH_ROWS = 1_000  # rows sent in one insert or asked for by id at once
+QUERY_LIMIT = 16_384  # Milvus's most rows for one query: past it, an iterator reads them all
+KINDS = ("chunks", "documents", "texts", "sentences")
+
+
+def chunk_id(document_id: str, version: str, ordinal: int) -> int:
+    """A chunk's id, the same in every process: 63 bits of a hash of what it is."""
+    digest = hashlib.blake2b(f"{document_id}:{version}:{ordinal}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def text_id(document_id: str, version: str, part: int) -> str:
+    return f"{document_id}:{version}:{part}"
+
+
+def sentence_id(document_id: str, version: str, start: int, end: int) -> str:
+    return f"{document_id}:{version}:{start}:{end}"
+
+
+def pieces(text: str) -> int:
+    """How many rows of `texts` hold a text (one, even when it is empty)."""
+    return max(1, -(-len(text) // TEXT_PIECE))
+
+
+def terms(texts: list[str]) -> list[str]:
+    """Texts as the engine's BM25 reads them: Verbatim's BM25 tokens, space-separated."""
+    return [" ".join(words) for words in tokenize(texts)]
+
+
+def span(row: dict) -> NewSpan:
+    return NewSpan(row["start"], row["end"], row["embed_hash"], np.asarray(row["vector"], dtype=np.float32))
+
+
+def floats(vector) -> list[float]:
+    return np.asarray(vector, dtype=np.float32).tolist()
+
+
+def clip(text: str, limit: int = 65_535) -> str:
+    """At most `limit` bytes of UTF-8, cut at a character."""
+    data = text.encode()
+    return text if len(data) <= limit else data[:limit].decode(errors="ignore")
+
+
+def quote(value: str) -> str:
+    """A string literal in a Milvus filter."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def equals(name: str, value: str) -> str:
+    return f"{name} == {quote(value)}"
+
+
+def within(name: str, values: list[str]) -> str:
+    return f"{name} in [{', '.join(quote(v) for v in values)}]"
+
