@@ -22,3 +22,23 @@ def test_ask_json_on_the_samples_is_what_it_was_on_both_backends():
     now = golden.ask_outputs()
     assert golden.first_difference(recorded, now) is None, golden.first_difference(recorded, now)
     assert now["embedded"] == now["milvus"]  # and both backends answer alike
+
+
+def test_indexes_written_before_the_move_open_and_answer_as_they_did(tmp_path):
+    """tests/legacy/: the samples indexed by the code before issue #21, on both backends."""
+    pytest.importorskip("pymilvus", reason="the milvus extra is not installed")
+    import shutil
+
+    shutil.copytree(ROOT / "tests" / "legacy", tmp_path / "legacy")
+    recorded = json.loads((golden.GOLDEN / "ask.json").read_text(encoding="utf-8"))["embedded"]
+    where = {"embedded": {"VERBATIM_INDEX_DIR": str(tmp_path / "legacy" / "embedded"), "VERBATIM_MILVUS_URI": ""},
+             "milvus": {"VERBATIM_INDEX_DIR": str(tmp_path / "legacy" / "milvus-state"),
+                        "VERBATIM_MILVUS_URI": str(tmp_path / "legacy" / "milvus.db")}}
+    for backend, env in where.items():
+        printed = golden.verbatim("ask", "--json", "--k", "5", "--batch", "-", env=env,
+                                  stdin="\n".join(golden.QUESTIONS) + "\n")
+        answers = [json.loads(line) for line in printed.splitlines()]
+        # the same documents, stored from another checkout: their ids and paths differ, nothing else
+        strip = lambda answer: {**answer, "hits": [{k: v for k, v in hit.items() if k not in ("document", "source")}  # noqa: E731
+                                                   for hit in answer["hits"]]}
+        assert [strip(a) for a in answers] == [strip(a) for a in recorded], backend

@@ -30,3 +30,15 @@ def test_coverage_counts_each_question_word_by_its_weight():
     expected = weights[terms.key("summit")] / sum(weights.values())
     assert terms.coverage(weights, partial) == pytest.approx(expected)
     assert terms.coverage({}, passage) == 0.0
+
+
+def test_the_bm25_tokens_are_bm25s_own():
+    """index/text/tokens.py writes bm25s's tokenizer out, so that Milvus gets the same tokens."""
+    import bm25s
+    import Stemmer
+
+    from index.text.tokens import tokenize
+
+    texts = ["The council's vote: 3-2, on 12 May!", "Zürich café ÉCOLE naïve", "", "a an the of", "I/O x y"]
+    assert tokenize(texts) == bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"),
+                                             return_ids=False, show_progress=False)

@@ -17,12 +17,14 @@ What a backend promises:
   the stored index as it was (a backend may refresh its own caches).
 - **Chunk ids are ints, stable while the chunk's document is unchanged**, unique in the index.
 - **`generation()` is a cursor for "what is new"**: it never goes back, and a document written
-  after a cursor was read has a `generation` past it (`documents(after_generation=...)`).
+  after a cursor was read is listed by `documents(after_generation=cursor)` (a backend may list
+  some written shortly before too: deliveries are deduplicated per document).
 - **Searching is by meaning and by words**: inside `searching()`, `dense.search` returns chunk
   ids by inner product with a normalised vector (cosine) and `lexical.scored` by BM25 over the
   tokens of index/text/tokens.py (lower case, stop words out, stemmed) of each chunk's title and
-  text. Scores are comparable with the embedded backend's (FAISS, bm25s), so that fusion, the
-  confidence and its threshold hold on every backend.
+  text. Cosines are the embedded backend's (FAISS); BM25 scores are bm25s's ("lucene", K1 and B
+  of index/text/tokens.py) up to one factor per question, as ranking divides them by the
+  question's best. So fusion, the confidence and its threshold hold on every backend.
 
 Beside the index, every backend names a SQLite file on this machine (`local_state`) where
 modules keep their own tables (followed feeds: index/feeds.py), through index/storage/local.py.
@@ -110,9 +112,6 @@ class Storage(Protocol):
     local_state: Path  # this machine's own SQLite file (see the module's docstring)
 
     # ----- what the index is --------------------------------------------------------------
-    def exists(self) -> bool:
-        """True once something was written (by any process)."""
-
     def model(self) -> tuple[str, int] | None:
         """The embedding model's name and vector size the index was built with; None before
         the first write."""

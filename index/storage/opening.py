@@ -52,7 +52,7 @@ def open(location: Location, create: bool = True) -> Storage:
     else:
         from .embedded.storage import EmbeddedStorage
 
-        found = EmbeddedStorage.exists(location.directory)
+        found = EmbeddedStorage.found_in(location.directory)
         if create:
             location.directory.mkdir(parents=True, exist_ok=True)
         storage = EmbeddedStorage(location.directory) if found or create else None

@@ -41,7 +41,7 @@ class EmbeddedStorage:
         self._saved_vectors = SavedVectors(directory, self._store)
 
     @staticmethod
-    def exists(directory: Path) -> bool:
+    def found_in(directory: Path) -> bool:
         """True when `directory` holds an embedded index."""
         return (directory / DB_NAME).exists()
 
