@@ -1,4 +1,4 @@
-"""The reader's cascade: how many sentences of each top chunk it must read (index/retrieval.py
+"""The reader's cascade: how many sentences of each top chunk it must read (index/ranking/retrieval.py
 READ_PER_CHUNK) for the bold sentence and the ranking to stay as good, and what it saves.
 
 Usage: python benchmarks/cascade.py [--shared ../shared] [--reader FILE] [--reads 0,4,3,2]

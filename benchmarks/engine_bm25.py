@@ -1,5 +1,5 @@
 """The engine's BM25 against Verbatim's own (bm25s), on SciFact's whole abstracts: Milvus Lite on
-the raw text, and on Verbatim's BM25 tokens (what index/milvus_store.py sends it).
+the raw text, and on Verbatim's BM25 tokens (what index/storage/milvus/storage.py sends it).
 
 Usage: python benchmarks/engine_bm25.py [--beir DIR] [--db PATH]
 """

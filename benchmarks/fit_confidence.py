@@ -1,4 +1,4 @@
-"""Fit the "not found" confidence (index/confidence.json) on tuning data; report on held-out data.
+"""Fit the "not found" confidence (index/ranking/confidence.json) on tuning data; report on held-out data.
 
 Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials] [--only SET]
        [--runtime onnx|onnx-int8|torch]
@@ -11,10 +11,10 @@ XQuAD's and ESTER's tuning questions once (one epoch among 22,000 groups). Held 
 XQuAD articles, ESTER's dev file and the other held-out SQuAD 2.0 articles ("squad2-report",
 every second question); the SQuAD files are written by `benchmarks/reader_data.py --held-out`.
 Every question is asked with its passage and without it, in collections of 1, 10 and all
-passages (index/calibration.py), with the real packaged model and the shipped reader. A
+passages (index/evaluation/calibration.py), with the real packaged model and the shipped reader. A
 gradient-boosted tree model (scikit-learn, monotonic in every signal) learns how to combine
 each top hit's signals into one confidence; it is exported as plain node lists that
-index/confidence.py evaluates without scikit-learn. The threshold is the highest one that still
+index/ranking/confidence.py evaluates without scikit-learn. The threshold is the highest one that still
 answers 95.5% of the answerable tuning questions at every size. `--write` stores the result;
 without it the script only reports.
 """
@@ -38,7 +38,8 @@ from index.text.chunking import split_sentences
 from index.ranking.confidence import MODEL_FILE, NAMES, Model, Signals
 from index.models.embedding import CachedEmbedder, load_embedder
 from index.evaluation.measures import load_ester, load_squad, squad_part
-from index.models.reader import CachedReader, load_reader
+from index.models.reader import CachedReader
+from index.models.readers import load_reader
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reader_data import held_out_split  # noqa: E402

@@ -1,4 +1,4 @@
-"""How far real documents and random words sit from the prose line (index/prose.py).
+"""How far real documents and random words sit from the prose line (index/text/prose.py).
 
     python benchmarks/prose.py
 

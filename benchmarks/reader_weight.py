@@ -18,7 +18,8 @@ from fit_confidence import datasets  # noqa: E402
 from index.ranking import retrieval  # noqa: E402
 from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.library import Library  # noqa: E402
-from index.models.reader import CachedReader, load_reader  # noqa: E402
+from index.models.reader import CachedReader  # noqa: E402
+from index.models.readers import load_reader  # noqa: E402
 
 
 def main() -> None:

@@ -25,7 +25,8 @@ from index.ranking import sentences
 from index.text import terms  # noqa: E402
 from index.text.chunking import split_sentences  # noqa: E402
 from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
-from index.models.reader import CachedReader, load_reader  # noqa: E402
+from index.models.reader import CachedReader  # noqa: E402
+from index.models.readers import load_reader  # noqa: E402
 from index.ranking.retrieval import MODEL  # noqa: E402
 
 # Columns of `rows`: sentences.FEATURES (8), then previous and next sentence's reader score,

@@ -1,6 +1,6 @@
-"""Train the reader (index/reader.py) from the packaged all-MiniLM-L6-v2 on the tuning data.
+"""Train the reader (index/models/reader.py) from the packaged all-MiniLM-L6-v2 on the tuning data.
 
-Usage: python benchmarks/train_reader.py [--shared ../shared] [--out index/reader.safetensors]
+Usage: python benchmarks/train_reader.py [--shared ../shared] [--out index/models/reader.safetensors]
        [--fold 0|1] [--epochs 2] [--recipe xquad-ester|squad] [--layers N] [--checkpoint DIR]
 
 `--recipe squad` (issue #20) adds SQuAD v1.1 train, "answer sentence taken out" passages and SQuAD
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument("--squad-share", type=float, default=1.0,
                         help="keep this share of the squad recipe's groups, sampled (a second stage's mix)")
     parser.add_argument("--context", action="store_true",
-                        help="read each sentence with the one before it (an experiment; not what index/reader.py reads)")
+                        help="read each sentence with the one before it (an experiment; not what index/models/reader.py reads)")
     parser.add_argument("--swapped", type=int, default=0,
                         help="add this many SQuAD v1.1 questions made unanswerable by one swapped word, with their originals")
     parser.add_argument("--evaluate", action="store_true", help="train nothing: print the --init reader's held-out figures")

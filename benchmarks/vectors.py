@@ -1,5 +1,5 @@
 """Vector search alone, by kind: exact float32, exact float16, and the graph (HNSW) the index
-switches to past APPROXIMATE_FROM chunks (index/vectors.py).
+switches to past APPROXIMATE_FROM chunks (index/storage/embedded/dense.py).
 
 Usage: python benchmarks/vectors.py [--size 1000000] [--index DIR] [--queries 100]
 

@@ -42,11 +42,8 @@ def _configure_logging(level: str, token: str | None, milvus_token: str | None =
     # httpx logs every request URL at INFO; quiet, not a secret: redaction covers those too.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    for chatty in ("bm25s", "sentence_transformers", "apscheduler", "milvus_lite"):
+    for chatty in ("bm25s", "sentence_transformers", "apscheduler"):
         logging.getLogger(chatty).setLevel(max(logging.getLogger().level, logging.WARNING))
-    # pymilvus warns on every long read from Milvus Lite (it lacks a timestamp call); its errors
-    # become exceptions that say what went wrong.
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .storage import Location
-from .models.reader import load_reader
+from .models.readers import load_reader
 from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span

@@ -10,7 +10,8 @@ from tqdm import tqdm
 
 from .errors import DocumentNotFound, ModelMismatch, UnsupportedDocument
 from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
-from .models.reader import Reader, load_reader
+from .models.reader import Reader
+from .models.readers import load_reader
 from .ranking.retrieval import default_threshold, rank, rank_within, search
 from .sources import documents as loader
 from .sources import indexing

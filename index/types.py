@@ -50,7 +50,7 @@ class Span:
 class Hit:
     """One retrieved chunk, quoted verbatim, with the sentence that best answers.
 
-    `score` is the confidence that the chunk answers, in [0, 1] (index/confidence.py); `signals`
+    `score` is the confidence that the chunk answers, in [0, 1] (index/ranking/confidence.py); `signals`
     are what it was computed from, kept for evaluation and for explaining a "not found".
     """
 

@@ -5,7 +5,7 @@ import pytest
 
 from index.ranking import retrieval
 from index.text.chunking import split_sentences
-from index.models.reader import load_reader
+from index.models.readers import load_reader
 from tests.test_real_model import seed_library
 
 pytestmark = pytest.mark.slow

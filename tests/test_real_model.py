@@ -150,7 +150,7 @@ def test_the_seed_article_answers_its_questions_and_declines_others(tmp_path, ot
 def test_the_reader_prefers_the_sentence_that_answers_over_one_on_the_topic():
     import numpy as np
 
-    from index.models.reader import load_reader
+    from index.models.readers import load_reader
 
     reader = load_reader()
     question = "How many people attended the festival?"

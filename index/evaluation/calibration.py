@@ -17,7 +17,8 @@ from ..models.embedding import CachedEmbedder, Embedder, load_embedder
 from .measures import Question
 from ..library import Library
 from ..storage import Location
-from ..models.reader import CachedReader, Reader, load_reader
+from ..models.reader import CachedReader, Reader
+from ..models.readers import load_reader
 from ..types import Hit, SourceText
 
 SIZES = (1, 10, 0)  # 0: every passage

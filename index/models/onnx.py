@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import TOKENIZE_SLICE, model_path, offline_quietly, threads_for
+from .packaged import TOKENIZE_SLICE, cache_dir, model_path, offline_quietly, threads_for
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +38,6 @@ OPSET = 17
 # 3,600 five-sentence chunks, on 2 cores: 32 a call 38.5 s / +458 MB and 126 s / +1,311 MB;
 # 8 a call 31-36 s / +193 MB and 105 s / +355 MB (issue #19's memory bound for big documents).
 BATCH = 8
-
-
-def cache_dir() -> Path:
-    """Where exported models live: the user's cache folder (XDG_CACHE_HOME, else ~/.cache)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "verbatim"
 
 
 def fingerprint(weights: Path) -> str:

@@ -1,4 +1,4 @@
-"""The reader (index/reader.py) on onnxruntime: the same scores without torch on a question's
+"""The reader (index/models/reader.py) on onnxruntime: the same scores without torch on a question's
 path, in fp32 (equal to torch to 1e-5) or with int8 weights (`onnx-int8`, as the embedder).
 
 The network (the packaged model's first layers with the tuned ones, mean pooling and the head)
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import model_path
-from .onnx import cache_dir, export, fingerprint, inputs_of, session, tokenizer_of
+from .packaged import cache_dir, model_path
+from .onnx import export, fingerprint, inputs_of, session, tokenizer_of
 from .reader import BASE_MODEL, MAX_TOKENS, WEIGHTS, by_length
 
 log = logging.getLogger(__name__)

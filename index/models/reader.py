@@ -8,14 +8,13 @@ data (XQuAD's even articles and ESTER's train file). Only the tuned layers are s
 (`reader.safetensors` beside this file, fp16), so the file stays small.
 """
 
-import functools
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from .embedding import model_path, offline_quietly
+from .packaged import model_path, offline_quietly
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +58,7 @@ class Reader:
         self.encoder.eval()
 
     def forward(self, input_ids, attention_mask, token_type_ids):
-        """Raw scores of tokenised pairs (what index/onnx_reader.py exports)."""
+        """Raw scores of tokenised pairs (what index/models/onnx_reader.py exports)."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
                               token_type_ids=token_type_ids).last_hidden_state
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
@@ -107,15 +106,3 @@ class CachedReader:
         if todo:
             self._scores.update(((question, s), float(x)) for s, x in zip(todo, self.inner.score(question, todo)))
         return np.array([self._scores[question, s] for s in sentences], dtype=np.float32)
-
-
-@functools.cache
-def load_reader(runtime: str = "onnx") -> "Reader":
-    """Load the reader once per process and runtime: on onnxruntime ("onnx", "onnx-int8";
-    index/onnx_reader.py, exported on first use) or on torch ("torch")."""
-    log.info("Loading the reader (%s + %s, %s)", BASE_MODEL, WEIGHTS.name, runtime)
-    if runtime.startswith("onnx"):
-        from .onnx_reader import OnnxReader
-
-        return OnnxReader(WEIGHTS, int8=runtime == "onnx-int8")
-    return Reader()

@@ -26,7 +26,7 @@ class Signals:
     sentence_coverage: float  # ... found in one sentence of the chunk, at best
     missing: float  # weight share of the most telling question word found nowhere in the chunk
     phrases: float  # share of the question's consecutive word pairs that the chunk has together
-    reader: float = math.nan  # the reader's best sentence score (index/reader.py); NaN: not read
+    reader: float = math.nan  # the reader's best sentence score (index/models/reader.py); NaN: not read
 
     def vector(self) -> tuple[float, ...]:
         """Return the signals in the order `confidence.json` lists them."""
@@ -45,7 +45,7 @@ Node = tuple[int, float, int, int, float, bool]
 class Model:
     """Boosted trees over the signals (monotonic: more match never lowers the confidence);
     `threshold` is the default "not found" cut; `sentence_weights` score each sentence's features
-    (index/sentences.py) to pick the answer; `unread_weights` do it for sentences the reader did
+    (index/ranking/sentences.py) to pick the answer; `unread_weights` do it for sentences the reader did
     not read (reader off, or a hit below the top five)."""
 
     trees: tuple[tuple[Node, ...], ...]

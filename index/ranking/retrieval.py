@@ -18,7 +18,7 @@ from .fusion import DEPTH, candidates
 COVERAGE_WEIGHT = 1.0
 # Reranking: a top chunk's order is its fused score + this x its best sentence's score.
 RERANK_WEIGHT = 0.5
-# ... and this x the reader's score of that sentence (index/reader.py). 0: measured at 0-2 by
+# ... and this x the reader's score of that sentence (index/models/reader.py). 0: measured at 0-2 by
 # benchmarks/reader_weight.py, the reader did not lift Recall@1; it picks the sentence instead.
 READER_WEIGHT = 0.0
 SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped

@@ -52,7 +52,7 @@ def answer_type(asked: tuple[re.Pattern, set[str]] | None, sentence: str) -> flo
 def features(question: str, weights: dict[str, float], texts: Sequence[str], keys: Sequence[set[str]],
              cosines: Sequence[float], readings: Sequence[float] | None = None) -> list[tuple[float, ...]]:
     """Describe each sentence of a chunk (in order) by FEATURES; `readings` are the reader's
-    scores (index/reader.py), 0 for sentences it did not read."""
+    scores (index/models/reader.py), 0 for sentences it did not read."""
     coverage = [terms.coverage(weights, k) for k in keys]
     asked = asked_for(question)  # once per question, not once per sentence
     rows = []

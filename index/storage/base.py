@@ -45,7 +45,7 @@ from ..types import Document, DocumentInfo
 @dataclass(frozen=True)
 class NewSpan:
     """A chunk or a sentence as stored: its span in the document's text, the hash of the text its
-    vector was computed from (index/indexing.py), and the vector (normalised)."""
+    vector was computed from (index/sources/indexing.py), and the vector (normalised)."""
 
     start: int
     end: int
@@ -69,7 +69,7 @@ class StoredDocument:
     """A document with everything stored for it: what `write` takes and `export` yields."""
 
     document: Document
-    content_hash: str  # index/indexing.py's fingerprint: same text, model and chunking, same hash
+    content_hash: str  # index/sources/indexing.py's fingerprint: same text, model and chunking, same hash
     ingested_at: str | None  # ISO time; None: now
     summary: list[tuple[int, int]]  # the summary sentences' spans
     chunks: list[NewSpan]

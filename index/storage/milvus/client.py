@@ -50,6 +50,7 @@ def _adopt_logging() -> None:
         logger.handlers.clear()
         logger.propagate = True
     debugging = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("milvus_lite").setLevel(max(logging.getLogger().level, logging.WARNING))
     logging.getLogger("pymilvus").setLevel(logging.DEBUG if debugging else logging.CRITICAL)
     logging.getLogger("pymilvus.milvus_client").setLevel(logging.NOTSET)
 

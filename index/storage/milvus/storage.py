@@ -1,8 +1,8 @@
 """The index in Milvus (Lite in-process, a server, or a cluster) instead of this machine's files.
 
 The same reads and writes as `Store`, plus dense and BM25 search by the engine (`dense`,
-`lexical`), so that fusion, answer choice and confidence stay Verbatim's own (index/fusion.py,
-index/retrieval.py). Everything a question or a subscription needs is in four collections, so
+`lexical`), so that fusion, answer choice and confidence stay Verbatim's own (index/ranking/fusion.py,
+index/ranking/retrieval.py). Everything a question or a subscription needs is in four collections, so
 that ingest processes and bots on different machines share one index:
 
 - `<prefix>_chunks`: a chunk's span, vector, and title + text for the engine's BM25;
@@ -32,9 +32,10 @@ from ...errors import ModelMismatch
 from ...types import Document, DocumentInfo
 from ..base import Searching, StoredChunk, StoredDocument
 from .client import Guarded, connect
-from .rows import BATCH_ROWS, KINDS, QUERY_LIMIT, chunk_id, equals, quote, sentence_id, span, text_id, within, floats
+from .rows import BATCH_ROWS, KINDS, QUERY_LIMIT, chunk_id, equals, quote, sentence_id, text_id, within, floats
 from .schema import MODEL_PROPERTY, create
 from .search import Dense, Lexical
+from .exporting import export_batch
 from .writes import Writes, send
 
 # Seconds between seals during a long write. Milvus Lite scans unsealed rows for every filter, so
@@ -220,10 +221,10 @@ class MilvusStorage:
 
     def document(self, document_id: str) -> Document | None:
         """Return a stored document with its text."""
-        found = self._documents([document_id]).get(document_id)
+        found = self.documents_by_id([document_id]).get(document_id)
         return found[0] if found else None
 
-    def _documents(self, ids: list[str], fields: tuple[str, ...] = ()) -> dict[str, tuple[Document, dict]]:
+    def documents_by_id(self, ids: list[str], fields: tuple[str, ...] = ()) -> dict[str, tuple[Document, dict]]:
         """These documents with their texts, each with its row (version and `fields`), in two calls
         by id; a document whose text is not all there (being rewritten, see `_repair`) is left out."""
         rows = self.rows_by_id("documents", list(dict.fromkeys(ids)),
@@ -274,7 +275,7 @@ class MilvusStorage:
         """Return the chunks with these ids, each with its document; a chunk of an older version
         of its document (being replaced) is left out."""
         rows = self.rows_by_id("chunks", ids, ["document_id", "version", "start", "end"])
-        documents = self._documents([r["document_id"] for r in rows])
+        documents = self.documents_by_id([r["document_id"] for r in rows])
         current = {doc_id: row["version"] for doc_id, (_, row) in documents.items()}
         return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"])
                 for r in rows if current.get(r["document_id"]) == r["version"]}
@@ -294,24 +295,4 @@ class MilvusStorage:
         """Every document with its chunks' and sentences' vectors, for a copy to another store."""
         ids = [r["id"] for r in self.rows_where("documents", "", ["id"])]
         for i in range(0, len(ids), EXPORT_BATCH):
-            yield from self._export(ids[i : i + EXPORT_BATCH])
-
-    def _export(self, ids: list[str]) -> Iterator[StoredDocument]:
-        """A batch of documents, in four calls: their rows and texts, chunks by id (derived from the
-        row, in order) and sentences by one filter (they have no derivable ids)."""
-        found = self._documents(ids, ("content_hash", "ingested_at", "summary", "chunks"))
-        owned = {doc_id: [chunk_id(doc_id, row["version"], n) for n in range(row["chunks"])]
-                 for doc_id, (_, row) in found.items()}
-        chunks = {r["id"]: r for r in self.rows_by_id("chunks", [c for cs in owned.values() for c in cs],
-                                                ["start", "end", "embed_hash", "vector"])}
-        sentences: dict[str, list[dict]] = {}
-        where = " or ".join(f"({equals('document_id', doc_id)} and version == {quote(row['version'])})"
-                            for doc_id, (_, row) in found.items())
-        fields = ["document_id", "start", "end", "embed_hash", "vector"]
-        for r in self.rows_where("sentences", where, fields) if where else []:
-            sentences.setdefault(r["document_id"], []).append(r)
-        for doc_id, (document, row) in found.items():
-            yield StoredDocument(document, row["content_hash"], row["ingested_at"],
-                                 [tuple(p) for p in json.loads(row["summary"])],
-                                 [span(chunks[c]) for c in owned[doc_id] if c in chunks],
-                                 [span(r) for r in sentences.get(doc_id, [])])
+            yield from export_batch(self, ids[i : i + EXPORT_BATCH])
