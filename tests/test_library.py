@@ -151,6 +151,23 @@ def saved_files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.startswith(("bm25-", "vectors-")))
 
 
+def test_a_question_never_writes_even_when_a_base_is_missing(library, settings):
+    """Issue #21: without a usable BM25 base a question builds one in memory and answers; the
+    next change saves new bases."""
+    import shutil
+
+    for base in settings.index_dir.glob("bm25-*"):
+        shutil.rmtree(base)
+    stamp = {p.name: p.stat().st_mtime_ns for p in settings.index_dir.iterdir()}
+    serving = make_library(settings.index_dir, create=False)
+    assert serving.search("How much honey do bees store?").found
+    assert saved_files(settings.index_dir) == [name for name in sorted(stamp) if name.startswith("vectors-")]
+    assert {p.name: p.stat().st_mtime_ns for p in settings.index_dir.iterdir() if not p.name.endswith(("-wal", "-shm"))} \
+        == {k: v for k, v in stamp.items() if not k.endswith(("-wal", "-shm"))}
+    library.add([SourceText("notes://voles", "Voles", "Field voles dig shallow burrows in meadows.")])
+    assert any(name.startswith("bm25-") for name in saved_files(settings.index_dir))
+
+
 def test_a_change_rewrites_no_saved_file_until_a_merge_is_due(library, settings, monkeypatch):
     bases = saved_files(settings.index_dir)
     assert len(bases) == 2  # one BM25 folder and one FAISS file, from the first ingest

@@ -39,7 +39,7 @@ class SavedBM25:
             generation = self.store.generation()
             if self._state is not None and generation in (self._state[1], self._building):
                 return self._state[0]
-            self._state = self._caught_up(self._state, generation)
+            self._state = self._caught_up(self._state, generation, save=False)  # a question never writes
             return self._state[0]
 
     def refresh(self, merge: bool = False) -> None:
@@ -51,7 +51,7 @@ class SavedBM25:
                 return  # up to date, or never loaded here (a process that only writes)
             self._building, start = generation, self._state
         try:
-            state = self._merged(generation) if merge else self._caught_up(start, generation)
+            state = self._merged(generation) if merge else self._caught_up(start, generation, save=True)
         finally:
             with self._lock:
                 self._building = None
@@ -59,32 +59,34 @@ class SavedBM25:
             if self.store.generation() == generation:
                 self._state = state
 
-    def _caught_up(self, state, generation: int) -> tuple[LexicalIndex, int, int]:
+    def _caught_up(self, state, generation: int, save: bool) -> tuple[LexicalIndex, int, int]:
         """`state` brought to `generation` by the changes since; from the newest base when
-        another process saved a newer one."""
+        another process saved a newer one. Built anew when no base can be used: saved as a base
+        only with `save` (after a change, never on a question's path)."""
         newest = newest_base(self.directory, "bm25-")
         if state is None or (newest is not None and newest[0] != state[2]):
-            state = self._loaded(newest)
+            state = self._loaded(newest, save)
         index, since, base = state
         removed = self.store.removed_since(since)
         if removed is None:  # the removal log was cut past this point: start again
-            (index, since, base), removed = self._merged(generation), np.zeros(0, dtype=np.int64)
+            (index, since, base), removed = self._merged(generation, save), np.zeros(0, dtype=np.int64)
         ids, texts = self.store.chunk_texts(after_id=index.last_id)
         return index.changed(ids, texts, removed), generation, base
 
-    def _loaded(self, newest: tuple[int, Path] | None) -> tuple[LexicalIndex, int, int]:
+    def _loaded(self, newest: tuple[int, Path] | None, save: bool) -> tuple[LexicalIndex, int, int]:
         if newest is not None:
             try:
                 return LexicalIndex.load(newest[1]), newest[0], newest[0]
             except (OSError, ValueError):
                 pass  # written by an older version, or replaced meanwhile
-        return self._merged(self.store.generation())
+        return self._merged(self.store.generation(), save)
 
-    def _merged(self, generation: int) -> tuple[LexicalIndex, int, int]:
-        """A new base over every chunk, saved for the other processes."""
+    def _merged(self, generation: int, save: bool = True) -> tuple[LexicalIndex, int, int]:
+        """A new base over every chunk; with `save`, saved for the other processes."""
         index = LexicalIndex.build(*self.store.chunk_texts())
-        index.save(self.directory / f"bm25-{generation}")
-        remove_stale(self.directory, "bm25-", keep=generation)
+        if save:
+            index.save(self.directory / f"bm25-{generation}")
+            remove_stale(self.directory, "bm25-", keep=generation)
         return index, generation, generation
 
 
@@ -120,11 +122,12 @@ class SavedVectors:
         return (*self.store.all_vectors(vectors.dim, after_id=vectors.last_id), removed)
 
     def merge_due(self) -> bool:
-        """Whether no base is saved, or the chunks added and removed since the last ones are
+        """Whether a base is missing (of either), or the chunks added and removed since the last ones are
         enough to write new bases (`MERGE_MIN`, `MERGE_SHARE`). Read from the store: a process
         that only writes never loads the index to decide."""
         saved = self._bases()
-        if saved is None or newest_base(self.directory, "vectors-", ".faiss") is None:
+        if saved is None or newest_base(self.directory, "vectors-", ".faiss") is None \
+                or newest_base(self.directory, "bm25-") is None:
             return True
         changes = self.store.changes_since(saved["generation"], saved["last_id"])
         return changes > max(MERGE_MIN, MERGE_SHARE * saved["size"])
