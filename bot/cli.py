@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from index import Answer, Location, Summary, VerbatimError
+from index import Answer, Location, Summary, VerbatimError, use_cache_dir
 
 from . import formatting, redaction
 from .config import Settings, SettingsError, StartupError
@@ -31,6 +31,7 @@ def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
     Settings come from the environment or .env (see .env.example).
     """
     settings = Settings.load(env_file)
+    use_cache_dir(settings.cache_dir)
     _configure_logging("DEBUG" if verbose else settings.log_level, settings.telegram_bot_token,
                        settings.milvus_token)
     ctx.obj = Context(settings)

@@ -50,6 +50,7 @@ class Settings:
     max_upload_mb: int = 20
     upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
     allow_private_hosts: frozenset[str] = frozenset()
+    cache_dir: Path = Path.home() / ".cache" / "verbatim"  # exported models (XDG_CACHE_HOME/verbatim)
 
     def location(self, index_dir: Path | None = None) -> Location:
         """Where the index is: `index_dir` (or VERBATIM_INDEX_DIR), or the engine at
@@ -94,6 +95,7 @@ class Settings:
             upload_types=_suffixes(get("VERBATIM_UPLOAD_TYPES")) or defaults.upload_types,
             allow_private_hosts=frozenset(h.strip().lower() for h in (get("VERBATIM_ALLOW_PRIVATE_HOSTS") or "")
                                           .split(",") if h.strip()),
+            cache_dir=Path(get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "verbatim",
         )
 
     @classmethod

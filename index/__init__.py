@@ -18,6 +18,7 @@ from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
 from .storage import Location
+from .models.packaged import use_cache_dir
 from .models.readers import load_reader
 from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
@@ -30,5 +31,5 @@ __all__ = [
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
-    "load_reader",
+    "load_reader", "use_cache_dir",
 ]

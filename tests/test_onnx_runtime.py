@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from index.models import onnx as onnx_models
+from index.models import packaged
 from index.models.embedding import DEFAULT_MODEL, SentenceTransformerEmbedder, model_path
 from tests.conftest import SAMPLES
 
@@ -51,7 +52,7 @@ def test_a_text_gets_the_same_vector_alone_and_in_a_batch(fast):
 
 
 def test_the_export_is_made_once_and_left_whole(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(packaged, "_cache", tmp_path / "verbatim")
     made = onnx_models.prepare(DEFAULT_MODEL, int8=True)
     assert made.parent == tmp_path / "verbatim" and made.stat().st_size > 10_000_000
     assert [p.name for p in made.parent.iterdir()] == [made.name]  # no temporary files left
@@ -85,7 +86,7 @@ def test_retrained_reader_weights_get_their_own_export(tmp_path, monkeypatch):
     from index.models import onnx_reader
     from index.models.reader import WEIGHTS
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(packaged, "_cache", tmp_path / "verbatim")
     shipped = onnx_reader.prepare_reader(WEIGHTS)
     copy = tmp_path / "retrained.safetensors"
     copy.write_bytes(WEIGHTS.read_bytes())

@@ -1,6 +1,7 @@
 """The architecture the style guide asks for, checked."""
 
 import ast
+from pathlib import Path
 
 from bot.config import Settings
 from tests.conftest import ROOT
@@ -138,3 +139,11 @@ def test_no_module_in_index_is_over_300_lines():
     long = {p.relative_to(ROOT).as_posix(): n for p in INDEX.rglob("*.py")
             if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, long
+
+
+def test_index_reads_no_environment_and_no_configuration_at_import():
+    """Settings are read by bot/config.py alone and passed in (the cache folder included)."""
+    for path in INDEX.rglob("*.py"):
+        text = path.read_text()
+        assert "os.getenv" not in text and "os.environ.get" not in text and "os.environ[" not in text, path
+    assert Settings.from_mapping({"XDG_CACHE_HOME": "/tmp/xdg"}).cache_dir == Path("/tmp/xdg/verbatim")

@@ -52,6 +52,15 @@ def model_path(name: str) -> Path:
     )
 
 
+_cache: Path | None = None  # set by the application from its settings (bot/config.py)
+
+
+def use_cache_dir(folder: Path) -> None:
+    """Keep exported models in `folder` from now on (the CLI passes the user's cache folder)."""
+    global _cache
+    _cache = Path(folder).expanduser()
+
+
 def cache_dir() -> Path:
-    """Where exported models live: the user's cache folder (XDG_CACHE_HOME, else ~/.cache)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "verbatim"
+    """Where exported models live: as set by `use_cache_dir`, else ~/.cache/verbatim."""
+    return _cache or Path.home() / ".cache" / "verbatim"
