@@ -27,7 +27,7 @@ from index.text.chunking import split_sentences  # noqa: E402
 from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.models.reader import CachedReader  # noqa: E402
 from index.models.readers import load_reader  # noqa: E402
-from index.ranking.retrieval import MODEL  # noqa: E402
+from index.ranking.confidence import fitted  # noqa: E402
 
 # Columns of `rows`: sentences.FEATURES (8), then previous and next sentence's reader score,
 # position in the chunk (0-1) and "first in the chunk".
@@ -63,7 +63,7 @@ def groups(results, embedder, reader) -> dict:
             merged = []
             for hit in (h for h in trial.hits if h.document.id == top.document.id):
                 own = [hit.quote.text[a:b] for a, b in split_sentences(hit.quote.text)]
-                merged += zip(rows(question, own, embedder, reader)[:, :8] @ MODEL.sentence_weights, own)
+                merged += zip(rows(question, own, embedder, reader)[:, :8] @ fitted().sentence_weights, own)
             out[name].append((rows(question, texts, embedder, reader), np.array([gold(t) for t in texts]),
                               gold(max(merged)[1])))
     return out
