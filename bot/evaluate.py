@@ -2,6 +2,7 @@
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -37,6 +38,15 @@ def beir(obj, directory: Path, split: str, as_json: bool, limit: int | None, kee
     _report(obj, documents, questions[:limit] if limit else questions, False, as_json, 200, keep)
 
 
+def asked_in(questions: list, translated: list, where: Path) -> list:
+    """FILE's questions (their paragraph, their answers in its language) worded as in another
+    file of the same questions in the same order."""
+    if len(translated) != len(questions):
+        raise click.BadParameter(f"{where} has {len(translated)} questions, FILE has {len(questions)}: "
+                                 "not the same set", param_hint="--questions")
+    return [replace(q, text=t.text) for q, t in zip(questions, translated)]
+
+
 def _sizes(ctx, param, value: str) -> tuple[int, ...]:
     try:
         return tuple(0 if part.strip() == "all" else int(part) for part in value.split(",") if part.strip())
@@ -64,10 +74,17 @@ def qa_options(command):
 @qa_options
 @click.option("--part", type=click.Choice(["all", "tune", "report"]), default="all", show_default=True,
               help="Articles to use: even-numbered (tune: constants were fitted on them), odd (report), all.")
-def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes, part: str) -> None:
+@click.option("--questions", "questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ask the questions of this file instead (the same ids and order in another language: "
+                   "XQuAD's translations), against FILE's paragraphs: cross-lingual retrieval.")
+def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes, part: str,
+          questions_file: Path | None) -> None:
     """Each paragraph a document; print Recall@1/@5, MRR@10, answer-sentence accuracy@1, and how
     "not found" holds by collection size (each question asked with and without its paragraph)."""
-    documents, questions = squad_part(*load_squad(file), part)
+    documents, questions = load_squad(file)
+    if questions_file:
+        questions = asked_in(questions, load_squad(questions_file)[1], questions_file)
+    documents, questions = squad_part(documents, questions, part)
     _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep, sizes)
 
 

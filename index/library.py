@@ -9,7 +9,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .errors import DocumentNotFound, ModelMismatch, UnsupportedDocument
-from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, load_embedder
+from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, embed_questions, load_embedder
 from .models.reader import Reader
 from .models.readers import load_reader
 from .ranking.retrieval import default_threshold, rank, rank_within, search
@@ -140,7 +140,7 @@ class Library:
         if not document_ids or not topics:
             return [[] for _ in topics]
         embedder = CachedEmbedder(self.embedder)
-        embedder.embed(topics)
+        embed_questions(embedder, topics)
         chunk_ids = self.storage.chunk_ids(document_ids)
         ranked = [rank_within(topic, embedder, self.storage, chunk_ids) for topic in topics]
         return [self._best_per_document(hits) for hits in ranked]

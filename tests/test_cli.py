@@ -141,6 +141,19 @@ def test_eval_reports_every_method_from_one_run(run, tmp_path):
     assert code == 0 and "| hybrid | 1.000 | 1.000 | 1.000 | 1.000 |" in out
     assert '"not found" at threshold' in out
 
+    # --questions: the same questions worded otherwise (a translation), against these paragraphs;
+    # the second asked as the first's: both now point at the otters' paragraph's wording
+    other = json.loads(squad.read_text())
+    other["data"][0]["paragraphs"][1]["qas"][0]["question"] = "Why do otters hold hands while they sleep?"
+    asked = tmp_path / "asked.json"
+    asked.write_text(json.dumps(other))
+    code, out, _ = run("eval", "squad", str(squad), "--questions", str(asked), "--json", "--sizes", "")
+    assert code == 0 and json.loads(out)["methods"]["hybrid"]["recall@1"] == 0.5
+    other["data"][0]["paragraphs"][1]["qas"] = []
+    asked.write_text(json.dumps(other))
+    code, _, err = run("eval", "squad", str(squad), "--questions", str(asked))
+    assert code != 0 and "not the same set" in err
+
 
 def test_eval_ester_reports_not_found_by_collection_size(run, tmp_path):
     stories = ["Otters hold hands while they sleep so they do not drift apart in the river.",

@@ -9,7 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import ModelUnavailable
-from .packaged import PACKAGED, DEFAULT_MODEL, RUNTIMES, TOKENIZE_SLICE, model_path, offline_quietly, threads_for
+from .packaged import MULTILINGUAL, PACKAGED, DEFAULT_MODEL, RUNTIMES, TOKENIZE_SLICE, model_path, offline_quietly, threads_for
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,22 @@ def load_embedder(name: str = DEFAULT_MODEL, runtime: str = "onnx") -> Embedder:
         return _registry[name]()
     if runtime not in RUNTIMES:
         raise ModelUnavailable(f"Runtime {runtime!r} is not one of {', '.join(RUNTIMES)}.")
+    if name == MULTILINGUAL:  # its own engine, whatever the runtime
+        from .e5 import E5Embedder
+
+        return E5Embedder(name)
     if runtime.startswith("onnx") and name in PACKAGED:
         from .onnx import OnnxEmbedder
 
         return OnnxEmbedder(name, int8=runtime == "onnx-int8")
     return SentenceTransformerEmbedder(name, model_path(name))
+
+
+def embed_questions(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Questions and topics as `embedder` wants them: a model trained with query and passage
+    prefixes (e5) has `embed_questions`; any other embeds them as it embeds passages."""
+    method = getattr(embedder, "embed_questions", None)
+    return method(texts) if method is not None else embedder.embed(texts)
 
 
 class CachedEmbedder:
@@ -61,17 +72,24 @@ class CachedEmbedder:
         self.inner = inner
         self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
         self._vectors: dict[str, np.ndarray] = {}
+        self._questions: dict[str, np.ndarray] = {}  # a model may embed a question unlike a passage
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return self.inner.count_tokens(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        todo = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        return self._cached(texts, self._vectors, self.inner.embed)
+
+    def embed_questions(self, texts: Sequence[str]) -> np.ndarray:
+        return self._cached(texts, self._questions, lambda todo: embed_questions(self.inner, todo))
+
+    def _cached(self, texts: Sequence[str], cache: dict, compute) -> np.ndarray:
+        todo = list(dict.fromkeys(t for t in texts if t not in cache))
         if todo:
-            self._vectors.update(zip(todo, self.inner.embed(todo)))
+            cache.update(zip(todo, compute(todo)))
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._vectors[t] for t in texts])
+        return np.stack([cache[t] for t in texts])
 
 
 class SentenceTransformerEmbedder:

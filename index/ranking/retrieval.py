@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..models.embedding import Embedder
+from ..models.embedding import Embedder, embed_questions
 from ..models.reader import Reader
 from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import terms
@@ -66,7 +66,7 @@ def rank(
     """
     if not question.strip() or k <= 0:
         return []
-    query = embedder.embed([question])[0]
+    query = embed_questions(embedder, [question])[0]
     found = candidates(question, query, vectors, lexical, "fused" if method == "hybrid" else method,
                        depth=max(DEPTH, k + SPARE))[: k + SPARE]
     chunks = store.chunks([chunk_id for chunk_id, *_ in found])
@@ -82,7 +82,7 @@ def rank_within(
     """Rank only the given chunks (exactly, by brute force): is a new document on a topic?"""
     if not question.strip() or not chunk_ids:
         return []
-    query = embedder.embed([question])[0]
+    query = embed_questions(embedder, [question])[0]
     chunks = store.chunks(chunk_ids)
     ids = [i for i in chunk_ids if i in chunks]
     cosines = store.chunk_vectors(ids) @ query
