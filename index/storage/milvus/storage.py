@@ -1,8 +1,7 @@
 """The index in Milvus (Lite in-process, a server, or a cluster) instead of this machine's files.
 
-The same reads and writes as `Store`, plus dense and BM25 search by the engine (`dense`,
-`lexical`), so that fusion, answer choice and confidence stay Verbatim's own (index/ranking/fusion.py,
-index/ranking/retrieval.py). Everything a question or a subscription needs is in four collections, so
+The `Storage` of index/storage/base.py, with dense and BM25 search by the engine (search.py), so
+that fusion, answer choice and confidence stay Verbatim's own (index/ranking/). Everything a question or a subscription needs is in four collections, so
 that ingest processes and bots on different machines share one index:
 
 - `<prefix>_chunks`: a chunk's span, vector, and title + text for the engine's BM25;
