@@ -36,7 +36,7 @@ def verbatim(documents, questions, directory: Path, reader: bool) -> dict:
     started = time.perf_counter()
     library.add(documents)  # summaries included, as `verbatim ingest` does
     ingest = time.perf_counter() - started
-    texts = [text for _, text in zip(*library.storage._store.chunk_texts())]
+    texts = [f"{d.document.title}\n{d.document.text[c.start:c.end]}" for d in library.storage.export() for c in d.chunks]
     started = time.perf_counter()
     library.embedder.embed(texts)
     floor = time.perf_counter() - started
