@@ -60,8 +60,13 @@ def ask_outputs() -> dict:
                 env["VERBATIM_MILVUS_URI"] = f"{scratch}/milvus.db"
             verbatim("ingest", str(ROOT / "samples"), "--quiet", env=env)
             printed = verbatim("ask", "--json", "--k", "5", "--batch", "-", env=env, stdin="\n".join(QUESTIONS) + "\n")
-            # where the repository is checked out is not part of the output
-            out[backend] = [json.loads(line) for line in printed.replace(str(ROOT), "<repo>").splitlines()]
+            # where the repository is checked out is not part of the output: its path, and the
+            # document ids made from it, are left out
+            answers = [json.loads(line) for line in printed.replace(str(ROOT), "<repo>").splitlines()]
+            for answer in answers:
+                for hit in answer["hits"]:
+                    hit.pop("document")
+            out[backend] = answers
     return out
 
 
