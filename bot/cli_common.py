@@ -28,10 +28,10 @@ class Context:
         return open_library(self.settings, self.settings.location(index_dir), create)
 
 
-def open_library(settings: Settings, location: Location, create: bool = False, **model) -> Library:
+def open_library(settings: Settings, location: Location, create: bool = False, model: str | None = None) -> Library:
     """The one place `bot/` opens an index: where `location` says, as `settings` say (`model`:
     another model name, for a copy)."""
     s = settings
-    return Library(location, model=model.get("model", s.model), threshold=s.threshold, chunk_tokens=s.chunk_tokens,
+    return Library(location, model=model or s.model, threshold=s.threshold, chunk_tokens=s.chunk_tokens,
                    create=create, method="hybrid" if s.rerank else "fused",
                    fetcher=Fetcher(allowed_hosts=s.allow_private_hosts), reader=s.reader, runtime=s.runtime)

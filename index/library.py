@@ -1,8 +1,9 @@
 """The index as one object: ingest documents, remove them, list them and search them, on any
 backend (index/storage/)."""
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -164,17 +165,21 @@ class Library:
         """Answer a question with up to `k` verbatim hits (`every`: all `k`, also those under the
         threshold; see ranking/retrieval.search); blocking, run it off the event loop. Several
         threads may search at once."""
-        embedder, reader = self.embedder, self.reader
-        with self.storage.searching() as found:
-            return search(question, k, self.threshold, every=every, method=self.method, embedder=embedder,
-                          vectors=found.dense, lexical=found.lexical, store=self.storage, reader=reader)
+        with self._parts() as parts:
+            return search(question, k, self.threshold, every=every, method=self.method, **parts)
 
     def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
+        with self._parts() as parts:
+            return rank(question, k, method=method or self.method, **parts)
+
+    @contextlib.contextmanager
+    def _parts(self) -> Iterator[dict]:
+        """What a question reads: the models, and the storage's search held steady meanwhile."""
         embedder, reader = self.embedder, self.reader
         with self.storage.searching() as found:
-            return rank(question, k, method=method or self.method, embedder=embedder, vectors=found.dense,
-                        lexical=found.lexical, store=self.storage, reader=reader)
+            yield {"embedder": embedder, "vectors": found.dense, "lexical": found.lexical, "store": self.storage,
+                   "reader": reader}
 
     @property
     def reader(self) -> Reader | None:

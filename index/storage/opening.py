@@ -57,10 +57,9 @@ def open(location: Location, create: bool = True) -> Storage:
             location.directory.mkdir(parents=True, exist_ok=True)
         storage = EmbeddedStorage(location.directory) if found or create else None
     if not found and not create:
+        where = storage.where if storage is not None else str(location.directory)
         if storage is not None:
             storage.close()
-        where = f"{location.milvus_uri} (collections {location.collection}_*)" if location.milvus_uri \
-            else str(location.directory)
         raise IndexNotFound(f"No index in {where} yet. Add documents first: verbatim ingest PATH")
     location.directory.mkdir(parents=True, exist_ok=True)
     return storage

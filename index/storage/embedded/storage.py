@@ -37,6 +37,7 @@ class EmbeddedStorage:
         self._searching = SharedLock()  # questions side by side; in-place changes alone
         self._vectors: VectorIndex | None = None  # the FAISS index in memory, as of `_generation`
         self._generation = -1
+        self._model: tuple[str, int] | None = None
         self._bm25 = SavedBM25(directory, self._store)
         self._saved_vectors = SavedVectors(directory, self._store)
 
@@ -48,8 +49,10 @@ class EmbeddedStorage:
     # ----- what the index is ------------------------------------------------------------------
 
     def model(self) -> tuple[str, int] | None:
-        name, dim = self._store.meta("model"), self._store.meta("dim")
-        return None if name is None else (name, int(dim or 0))
+        if self._model is None:  # once recorded it never changes: read it once, not per question
+            name, dim = self._store.meta("model"), self._store.meta("dim")
+            self._model = None if name is None else (name, int(dim or 0))
+        return self._model
 
     def generation(self) -> int:
         return self._store.generation()
