@@ -266,7 +266,7 @@ class Library:
         embedded = indexing.embed(batch, known, self.embedder, self.model_name, summaries)
         self.storage.write([StoredDocument(
             p.doc, p.fingerprint, None, p.summary,
-            [NewSpan(s, e, h, v) for (s, e, _), h, v in zip(p.chunks, p.hashes, p.vectors)],
+            [NewSpan(s, e, h, v, said) for (s, e, _), h, v, said in zip(p.chunks, p.hashes, p.vectors, p.languages)],
             [NewSpan(s, e, h, v) for (s, e), h, v in zip(p.sentences, p.sentence_hashes, p.sentence_vectors)],
         ) for p in batch], model=self._model())
         return embedded

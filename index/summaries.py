@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .text.chunking import split_sentences
+from .text.languages import UNSPACED
 from .types import DocumentInfo, Span
 
 MAX_SENTENCES = 3
@@ -18,7 +19,9 @@ LEXICAL_SHARE = 0.5  # centrality: half embedding (meaning), half shared words (
 REDUNDANCY = 0.6  # how strongly a sentence similar to one already chosen is held back
 REPEAT = 0.95  # sentences this similar say the same thing
 DUPLICATE_SIMILARITY = 0.75  # real model: a rewrite of a story ~0.81, same topic but another story ~0.5
-_WORDS = re.compile(r"\w+")
+# Words; in scripts written without spaces, pairs of characters (about a word each).
+_WORDS = re.compile(f"[{UNSPACED}]{{1,2}}|[^\\W{UNSPACED}]+")
+_ENDS = (".", "!", "?", '"', "”", "’", "'", ")", "。", "！", "？", "؟", "।", "॥", "۔", "」", "»")
 _STOPWORDS = frozenset(
     "the a an and of to in on for is was were be by with as at that this it its from he she they "
     "his her their has have had not but or are will said".split()
@@ -51,7 +54,7 @@ def candidate_sentences(text: str) -> list[tuple[int, int]]:
 def _is_prose(sentence: str) -> bool:
     """Skip headings, bylines and run-ons: a summary sentence reads as a sentence."""
     words = len(_WORDS.findall(sentence))
-    ends_like_a_sentence = sentence.rstrip().endswith((".", "!", "?", '"', "”", "’", "'", ")"))
+    ends_like_a_sentence = sentence.rstrip().endswith(_ENDS)
     return 5 <= words <= 70 and (ends_like_a_sentence or words >= 12)
 
 

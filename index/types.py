@@ -24,6 +24,7 @@ class Document:
     source: str
     published: str | None
     text: str
+    language: str = ""  # ISO 639 code, detected at ingest (index/text/languages.py); "" in older indexes
 
 
 @dataclass(frozen=True)

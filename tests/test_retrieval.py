@@ -19,9 +19,9 @@ def test_fused_ranking_equals_brute_force_over_every_chunk(library):
     vectors, lexical = searched(library).dense, searched(library).lexical
     got = candidates(question, query, vectors, lexical, "fused", depth=len(lexical))
     # Brute force: score every chunk with the same formula, straight from the stored vectors.
-    ids, texts = library.storage._store.chunk_texts()
+    ids, texts, languages = library.storage._store.chunk_texts()
     matrix = library.storage.chunk_vectors(ids.tolist())
-    bm25 = LexicalIndex.build(ids, texts).scores(question)
+    bm25 = LexicalIndex.build(ids, texts, languages).scores(question)
     expected = fuse(matrix @ query, bm25, float(bm25.max()))
     order = np.argsort(-expected, kind="stable")
     assert len(got) == len(ids)

@@ -168,8 +168,8 @@ def test_a_copy_through_export_gives_the_other_backend_the_same_data(storage, wr
                    (source.document, source.content_hash, source.ingested_at, source.summary)
             for mine, theirs in ((source.chunks, again.chunks), (source.sentences, again.sentences)):
                 key = lambda s: (s.start, s.end)  # noqa: E731
-                assert [(s.start, s.end, s.embed_hash) for s in sorted(mine, key=key)] == \
-                       [(s.start, s.end, s.embed_hash) for s in sorted(theirs, key=key)]
+                assert [(s.start, s.end, s.embed_hash, s.language) for s in sorted(mine, key=key)] == \
+                       [(s.start, s.end, s.embed_hash, s.language) for s in sorted(theirs, key=key)]
                 np.testing.assert_allclose(np.stack([s.vector for s in sorted(mine, key=key)]),
                                            np.stack([s.vector for s in sorted(theirs, key=key)]), atol=2e-3)
     finally:
@@ -183,3 +183,55 @@ def test_a_summary_kept_later_reads_back_and_another_model_is_refused(storage, w
     with pytest.raises(ModelMismatch):
         storage.write([make_document(99, np.random.default_rng(1))], model=("another-model", DIM))
     assert storage.document("doc0099aa1") is None
+
+
+SPOKEN = {  # a document in each kind of script, two sentences (chunks) each, and a question in it
+    "en": ("The council voted on the river bridge budget. The ferry stops at the harbour.",
+           "When did the council vote on the bridge budget?"),
+    "ru": ("Совет проголосовал за бюджет моста через реку. Паром причаливает в гавани.",
+           "Когда совет голосовал за бюджет моста?"),
+    "zh": ("市议会就河上大桥的预算进行了投票。渡轮停靠在港口。", "市议会什么时候就大桥预算投票？"),
+    "hi": ("परिषद ने नदी पुल के बजट पर मतदान किया। नौका बंदरगाह पर रुकती है।",
+           "परिषद ने पुल के बजट पर कब मतदान किया?"),
+    "ar": ("صوت المجلس على ميزانية جسر النهر. تتوقف العبارة في الميناء.", "متى صوت المجلس على ميزانية الجسر؟"),
+}
+
+
+def test_documents_keep_their_languages_and_bm25_reads_each_in_its_own(storage):
+    """Each document and chunk reads back with its language; a question's BM25 agrees with
+    bm25s over the tokens of its own language's chunks (scripts without spaces, and words whose
+    vowel signs an engine's tokenizer would cut, included), and other languages' chunks score 0."""
+    import bm25s
+
+    from index.text.chunking import split_sentences
+    from index.text.languages import detect
+
+    rng = np.random.default_rng(3)
+    written = []
+    for n, (language, (text, _)) in enumerate(SPOKEN.items()):
+        spans = split_sentences(text)
+        document = Document(f"lang{n:04d}", f"{language} story", f"notes://{language}", None, text, language)
+        written.append(StoredDocument(document, f"{n:064d}", None, [], [
+            NewSpan(a, b, f"{language}-{a}", unit(rng), detect(text[a:b])) for a, b in spans], []))
+    storage.write(written, model=MODEL)
+    storage.settle()
+    chunks = storage.chunks(storage.chunk_ids([d.document.id for d in written]))
+    ids = sorted(chunks)
+    for stored in written:
+        assert storage.document(stored.document.id).language == stored.document.language
+    assert {(c.document.language, c.language) for c in chunks.values()} == {(k, k) for k in SPOKEN}
+    texts = [f"{c.document.title}\n{c.document.text[c.start:c.end]}" for c in (chunks[i] for i in ids)]
+    reference = bm25s.BM25(k1=K1, b=B, method="lucene")
+    reference.index(tokenize(texts, [chunks[i].language for i in ids]), show_progress=False)
+    for language, (_, question) in SPOKEN.items():
+        assert detect(question) == language
+        expected = reference.get_scores(tokenize([question])[0])
+        expected[[chunks[i].language != language for i in ids]] = 0.0
+        with storage.searching() as found:
+            best, scores = found.lexical.scored(question, 3, also=ids)
+        first = [c for c in chunks.values() if c.document.language == language and c.start == 0][0]
+        assert best[0] == first.id, language  # the sentence about the vote
+        assert all(chunks[i].language == language for i in best)
+        for i in ids:
+            assert scores[i] / scores[best[0]] == pytest.approx(
+                float(expected[ids.index(i)] / expected.max()), rel=1e-3, abs=1e-4), (language, i)

@@ -9,6 +9,7 @@ from ..models.reader import Reader
 from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import terms
 from ..text.chunking import chunk_sentences
+from ..text.languages import detect
 from ..types import Answer, DocumentInfo, Hit, Span
 from . import sentences as answer_sentences
 from .confidence import Signals, fitted
@@ -102,14 +103,17 @@ def _pick_answers(
     compared = [span for spans in sentences[:depth] for span in spans]
     cosines = iter((_sentence_vectors(store, ranked[:depth], sentences[:depth], embedder) @ query).tolist()
                    if compared else [])
-    weights = terms.question_weights(question)
-    question_pairs = terms.pairs(question)
-    words = [[terms.keys(span.text) for span in spans] for spans in sentences]
+    language = detect(question)
+    weights = terms.question_weights(question, language)
+    question_pairs = terms.pairs(question, language)
+    spoken = [_language(chunk) for chunk, *_ in ranked]  # each passage is read in its own language
+    words = [[terms.keys(span.text, said) for span in spans] for spans, said in zip(sentences, spoken)]
     sentence_cosines = [[next(cosines) if position < depth else cosine for _ in spans]
                         for position, ((_, cosine, _), spans) in enumerate(zip(ranked, sentences))]
     unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near)
               for spans, keys, near in zip(sentences, words, sentence_cosines)]
-    readings = _read(question, sentences[:depth], unread, reader) if reader else []
+    # The reader learnt English: another language takes the path without it (the confidence has one).
+    readings = _read(question, sentences[:depth], unread, reader) if reader and language == "en" else []
     scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
     for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
@@ -126,10 +130,10 @@ def _pick_answers(
         doc = chunk.document
         info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
-        chunk_words = set().union(*words[position], terms.keys(chunk.document.title))
+        chunk_words = set().union(*words[position], terms.keys(chunk.document.title, spoken[position]))
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
-                          _share(question_pairs, terms.pairs(quote.text)),
+                          _share(question_pairs, terms.pairs(quote.text, spoken[position])),
                           max(read) if read else math.nan)
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
@@ -159,6 +163,11 @@ def _read(question: str, sentences: list[list[Span]], unread: list[list[tuple[fl
             row[i] = next(scores)
         out.append(row)
     return out
+
+
+def _language(chunk: StoredChunk) -> str:
+    """A chunk's language: as stored, else (an index made before languages) read from its text."""
+    return chunk.language or detect(chunk.document.text[chunk.start : chunk.end], chunk.document.language or "en")
 
 
 def _missing(weights: dict[str, float], found: set[str]) -> float:

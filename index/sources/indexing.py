@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..text.chunking import chunk_sentences, chunk_spans
+from ..text.languages import detect
 from ..models.embedding import Embedder
 from ..summaries import candidate_sentences, summarize
 from ..types import Document, SourceText
@@ -18,6 +19,7 @@ class Pending:
     doc: Document
     fingerprint: str  # of everything that decides its chunks and vectors
     chunks: list[tuple[int, int, str]]  # start, end, embedding input
+    languages: list[str]  # each chunk's language
     sentences: list[tuple[int, int]]  # every chunk's sentences, once each, in document order
     vectors: list[np.ndarray] | None = None
     hashes: list[str] | None = None
@@ -27,9 +29,10 @@ class Pending:
 
 
 def document(source: SourceText) -> Document:
-    """Give a read document its stable id: the same source is always the same document."""
+    """Give a read document its stable id (the same source is always the same document) and its
+    language."""
     doc_id = hashlib.sha1(source.source.encode()).hexdigest()[:10]
-    return Document(doc_id, source.title, source.source, source.published, source.text)
+    return Document(doc_id, source.title, source.source, source.published, source.text, detect(source.text))
 
 
 def fingerprint(source: SourceText, model: str, chunk_tokens: int) -> str:
@@ -44,12 +47,14 @@ def embed_input(title: str, text: str) -> str:
 
 
 def prepare(doc: Document, fingerprint: str, embedder: Embedder, chunk_tokens: int) -> Pending:
-    """Split a document into chunks within the model's token budget."""
+    """Split a document into chunks within the model's token budget, each in its language (a
+    chunk too short or too full of figures to tell is in its document's)."""
     title_tokens = embedder.count_tokens([doc.title])[0]
     budget = max(16, min(chunk_tokens, embedder.max_tokens - title_tokens - 1))
     spans = chunk_spans(doc.text, embedder.count_tokens, budget)
     sentences = sorted({s for start, end in spans for s in chunk_sentences(doc.text, start, end)})
-    return Pending(doc, fingerprint, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans], sentences)
+    return Pending(doc, fingerprint, [(s, e, embed_input(doc.title, doc.text[s:e])) for s, e in spans],
+                   [detect(doc.text[s:e], doc.language or "en") for s, e in spans], sentences)
 
 
 def embed(

@@ -9,8 +9,8 @@ server...) implements this protocol, passes tests/test_storage_contract.py, and 
 
 What a backend promises:
 
-- **Documents are replaced whole.** `write` stores each document with its text, chunks (spans,
-  input hashes, vectors), sentence vectors and summary, replacing any earlier version, and
+- **Documents are replaced whole.** `write` stores each document with its text and language,
+  chunks (spans, input hashes, vectors, languages), sentence vectors and summary, replacing any earlier version, and
   removes the ids in `removed`; after it returns, every read and every search sees all of it or
   (on a failure) none of it. Writers in other processes may run at the same time.
 - **Reads never write.** Every method but `write`, `set_summary`, `settle` and `close` leaves
@@ -21,8 +21,9 @@ What a backend promises:
   some written shortly before too: deliveries are deduplicated per document).
 - **Searching is by meaning and by words**: inside `searching()`, `dense.search` returns chunk
   ids by inner product with a normalised vector (cosine) and `lexical.scored` by BM25 over the
-  tokens of index/text/tokens.py (lower case, stop words out, stemmed) of each chunk's title and
-  text. Cosines are the embedded backend's (FAISS); BM25 scores are bm25s's ("lucene", K1 and B
+  tokens of index/text/tokens.py of each chunk's title and text, read in the chunk's language
+  (stored with it: `NewSpan.language`); the question is read in its own language and, when it
+  is long enough to tell, chunks known to be in another language score 0. Cosines are the embedded backend's (FAISS); BM25 scores are bm25s's ("lucene", K1 and B
   of index/text/tokens.py) up to one factor per question, as ranking divides them by the
   question's best. So fusion, the confidence and its threshold hold on every backend.
 
@@ -51,6 +52,7 @@ class NewSpan:
     end: int
     embed_hash: str
     vector: np.ndarray
+    language: str = ""  # a chunk's language (ISO 639; "" for sentences and chunks of older indexes)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class StoredChunk:
     end: int
     document: Document
     version: str = ""  # which version of the document it belongs to (a backend's own use)
+    language: str = ""  # ISO 639, detected at ingest; "" in indexes made before languages
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,9 @@ class LexicalSearch(Protocol):
     """Chunks by their words (BM25)."""
 
     def scored(self, question: str, depth: int, also: Sequence[int] = ()) -> tuple[list[int], dict[int, float]]:
-        """The `depth` best chunk ids by BM25, best first, and the scores of those and of `also`
-        (0 for a chunk without the question's words)."""
+        """Up to `depth` chunk ids with a positive BM25 score, best first, and the scores of those
+        and of `also` (0 for a chunk without the question's words, or in another language than
+        the question's: see the module's docstring)."""
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,17 @@ from collections.abc import Callable, Sequence
 
 import blingfire
 
+from .languages import UNSPACED
+
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
-_WORD = re.compile(r"\S+")
+# Where a sentence too long for a chunk may be cut: between words, and between any two characters
+# of a script written without spaces.
+_WORD = re.compile(f"[{UNSPACED}]|[^\\s{UNSPACED}]+")
 _LINE = re.compile(r"[^\n]+")
+# Full stops blingfire does not know: Devanagari's danda and double danda, Urdu's, Ethiopic's,
+# Myanmar's and Armenian's.
+_STOPS = re.compile(r"(?<=[।॥۔።။։])\s+")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -20,9 +27,13 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             continue
         _, offsets = blingfire.text_to_sentences_and_offsets(line.group())
         for start, end in offsets:
-            start, end = _trim(text, line.start() + start, line.start() + end)
-            if end > start:
-                spans.append((start, end))
+            start, end = line.start() + start, line.start() + end
+            cuts = [start] + [start + m.end() for m in _STOPS.finditer(text, start, end)
+                              if start + m.end() < end] + [end]
+            for a, b in zip(cuts, cuts[1:]):
+                a, b = _trim(text, a, b)
+                if b > a:
+                    spans.append((a, b))
     return spans
 
 

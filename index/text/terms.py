@@ -1,19 +1,27 @@
-"""Content words of questions and passages, and how much each says. This module alone talks to
-wordfreq and simplemma.
+"""Content words of questions and passages, and how much each says, in the text's language
+(index/text/languages.py; English when not given). This module alone talks to wordfreq and
+simplemma.
 
 A question's words are weighed by how rare they are in English at large (wordfreq's background
 frequencies), not by how rare they are in the collection: in a collection of one article, the
 words that matter ("nato", "china") are in every chunk and the collection would call them
 worthless, while the question's ordinary words that the article happens not to use ("say",
 "role", "held") would weigh most. Words are compared by lemma and stem, so say/said/says and
-hold/held match.
+hold/held match. Other languages use their own lemmas, stems, stop words and frequencies where
+simplemma, PyStemmer, stopwordsiso and wordfreq have them; scripts written without spaces are
+matched by pairs of characters, each weighed as a rare word (wordfreq needs a dictionary per
+language to cut them into words).
 """
 
 import functools
 import re
+
 import simplemma
 import Stemmer
-from wordfreq import zipf_frequency
+from simplemma.strategies.dictionaries.dictionary_factory import SUPPORTED_LANGUAGES as _LEMMAS
+from wordfreq import available_languages, zipf_frequency
+
+from .languages import DEFAULT, UNSPACED, analyzer
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _STEMMER = Stemmer.Stemmer("english")
@@ -31,48 +39,61 @@ _STOP = frozenset(
 # A word's weight is how far below this ceiling it sits; unknown words (names, codes) get the most.
 _CEILING = 7.0
 _UNKNOWN = 2.0  # Zipf value assumed for words wordfreq does not know
+_FREQUENCIES = frozenset(available_languages()) - {"zh", "ja", "ko"}  # these need a segmenter's dictionary
+_UNSPACED = re.compile(f"[{UNSPACED}]")
 
 
-def words(text: str) -> list[str]:
-    """Split text into lower-case words, keeping inner apostrophes (China’s, don't)."""
-    return [w.lower() for w in _WORD.findall(text)]
+def words(text: str, language: str = DEFAULT) -> list[str]:
+    """Split text into lower-case words, keeping inner apostrophes (China’s, don't); pairs of
+    characters in scripts without spaces."""
+    if language == "en":
+        return [w.lower() for w in _WORD.findall(text)]
+    return analyzer(language).words(text)
 
 
 @functools.lru_cache(maxsize=200_000)
-def key(word: str) -> str:
+def key(word: str, language: str = DEFAULT) -> str:
     """Return the form two words share when they mean the same: lemma, then stem."""
-    word = re.sub(r"['’]s$", "", word)
-    return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en").lower())
+    if language == "en":
+        word = re.sub(r"['’]s$", "", word)
+        return _STEMMER.stemWord(simplemma.lemmatize(word, lang="en").lower())
+    if language in _LEMMAS:
+        word = simplemma.lemmatize(word, lang=language).lower()
+    return analyzer(language).stem(word)
 
 
 @functools.lru_cache(maxsize=200_000)
-def weight(word: str) -> float:
-    """Return how much a word tells, from its background frequency in English (0 for 'the')."""
-    zipf = zipf_frequency(re.sub(r"['’]s$", "", word), "en")
+def weight(word: str, language: str = DEFAULT) -> float:
+    """Return how much a word tells, from its background frequency in its language (0 for 'the')."""
+    if language == "en":
+        word = re.sub(r"['’]s$", "", word)
+    zipf = zipf_frequency(word, language) if language in _FREQUENCIES and not _UNSPACED.match(word) else 0.0
     return max(0.0, _CEILING - (zipf if zipf > 0 else _UNKNOWN))
 
 
-def content(text: str) -> list[str]:
+def content(text: str, language: str = DEFAULT) -> list[str]:
     """Return the content words of a text (stop words dropped), in order."""
-    return [w for w in words(text) if w not in _STOP]
+    stop = _STOP if language == "en" else analyzer(language).stop_words
+    return [w for w in words(text, language) if w not in stop]
 
 
-def keys(text: str) -> set[str]:
+def keys(text: str, language: str = DEFAULT) -> set[str]:
     """Return the keys of a passage's content words, for matching against a question."""
-    return {key(w) for w in content(text)}
+    return {key(w, language) for w in content(text, language)}
 
 
-def pairs(text: str) -> set[tuple[str, str]]:
+def pairs(text: str, language: str = DEFAULT) -> set[tuple[str, str]]:
     """Return consecutive content-word pairs (by key): "decisive enabler", "summit held"."""
-    found = [key(w) for w in content(text)]
+    found = [key(w, language) for w in content(text, language)]
     return set(zip(found, found[1:]))
 
 
-def question_weights(question: str) -> dict[str, float]:
+def question_weights(question: str, language: str = DEFAULT) -> dict[str, float]:
     """Weigh each content word of a question (by its key); a repeated word counts once."""
     weights: dict[str, float] = {}
-    for word in content(question):
-        weights[key(word)] = max(weights.get(key(word), 0.0), weight(word))
+    for word in content(question, language):
+        found = key(word, language)
+        weights[found] = max(weights.get(found, 0.0), weight(word, language))
     return weights
 
 

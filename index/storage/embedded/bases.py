@@ -70,8 +70,8 @@ class SavedBM25:
         removed = self.store.removed_since(since)
         if removed is None:  # the removal log was cut past this point: start again
             (index, since, base), removed = self._merged(generation, save), np.zeros(0, dtype=np.int64)
-        ids, texts = self.store.chunk_texts(after_id=index.last_id)
-        return index.changed(ids, texts, removed), generation, base
+        ids, texts, languages = self.store.chunk_texts(after_id=index.last_id)
+        return index.changed(ids, texts, removed, languages), generation, base
 
     def _loaded(self, newest: tuple[int, Path] | None, save: bool) -> tuple[LexicalIndex, int, int]:
         if newest is not None:
@@ -125,9 +125,9 @@ class SavedVectors:
         """Whether a base is missing (of either), or the chunks added and removed since the last ones are
         enough to write new bases (`MERGE_MIN`, `MERGE_SHARE`). Read from the store: a process
         that only writes never loads the index to decide."""
-        saved = self._bases()
+        saved, lexical = self._bases(), newest_base(self.directory, "bm25-")
         if saved is None or newest_base(self.directory, "vectors-", ".faiss") is None \
-                or newest_base(self.directory, "bm25-") is None:
+                or lexical is None or not LexicalIndex.current(lexical[1]):
             return True
         changes = self.store.changes_since(saved["generation"], saved["last_id"])
         return changes > max(MERGE_MIN, MERGE_SHARE * saved["size"])

@@ -1,6 +1,7 @@
 """Documents, chunks and their vectors in one SQLite file: the index's source of truth."""
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -21,7 +22,8 @@ CREATE TABLE IF NOT EXISTS documents (
     content_hash TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
     generation INTEGER NOT NULL,  -- the index generation that added or last changed it
-    summary TEXT NOT NULL DEFAULT '[]'  -- JSON [[start, end], ...] of the summary sentences
+    summary TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end], ...] of the summary sentences
+    language TEXT NOT NULL DEFAULT ''  -- ISO 639 (index/text/languages.py); '' before languages
 );
 CREATE INDEX IF NOT EXISTS documents_by_generation ON documents(generation);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -31,7 +33,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     embed_hash TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    language TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(embed_hash);
@@ -57,6 +60,12 @@ class Store(SQLiteFile):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
+        for table in ("documents", "chunks"):  # an index made before languages gains the column
+            if "language" not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+                try:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+                except sqlite3.OperationalError:  # another process added it first
+                    pass
 
     def meta(self, key: str) -> str | None:
         """Read one metadata value."""
@@ -120,17 +129,17 @@ class Store(SQLiteFile):
         removed = self.delete_document(db, doc.id, generation)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
-            " generation, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " generation, summary, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or now(),
-             generation, json.dumps(summary)),
+             generation, json.dumps(summary), doc.language),
         )
         added = []
         for ordinal, chunk in enumerate(chunks):
             cursor = db.execute(
-                "INSERT INTO chunks (document_id, ordinal, start, end, embed_hash, vector)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (document_id, ordinal, start, end, embed_hash, vector, language)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (doc.id, ordinal, chunk.start, chunk.end, chunk.embed_hash,
-                 np.asarray(chunk.vector, dtype=np.float32).tobytes()),
+                 np.asarray(chunk.vector, dtype=np.float32).tobytes(), chunk.language),
             )
             added.append(int(cursor.lastrowid))
         db.executemany(
@@ -184,7 +193,7 @@ class Store(SQLiteFile):
     def document(self, document_id: str) -> Document | None:
         """Return a stored document with its text."""
         row = self._db.execute(
-            "SELECT id, title, source, published, text FROM documents WHERE id = ?", (document_id,)
+            "SELECT id, title, source, published, text, language FROM documents WHERE id = ?", (document_id,)
         ).fetchone()
         return Document(*row) if row else None
 
@@ -228,8 +237,10 @@ class Store(SQLiteFile):
                                    (doc_id,)).fetchone()
             if row is None:  # removed meanwhile
                 continue
-            chunks = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float32)) for a, b, h, v in self._db.execute(
-                "SELECT start, end, embed_hash, vector FROM chunks WHERE document_id = ? ORDER BY ordinal", (doc_id,))]
+            chunks = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float32), language)
+                      for a, b, h, v, language in self._db.execute(
+                          "SELECT start, end, embed_hash, vector, language FROM chunks WHERE document_id = ?"
+                          " ORDER BY ordinal", (doc_id,))]
             sentences = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float16).astype(np.float32))
                          for a, b, h, v in self._db.execute(
                              "SELECT start, end, embed_hash, vector FROM sentences WHERE document_id = ?", (doc_id,))]
@@ -256,11 +267,11 @@ class Store(SQLiteFile):
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            "SELECT c.id, c.start, c.end, d.id, d.title, d.source, d.published, d.text"
+            "SELECT c.id, c.start, c.end, c.language, d.id, d.title, d.source, d.published, d.text, d.language"
             f" FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
             ids,
         ).fetchall()
-        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[3:])) for r in rows}
+        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:]), language=r[3]) for r in rows}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""
@@ -268,14 +279,14 @@ class Store(SQLiteFile):
             "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
         ).fetchone()[0]
 
-    def chunk_texts(self, after_id: int = 0) -> tuple[np.ndarray, list[str]]:
+    def chunk_texts(self, after_id: int = 0) -> tuple[np.ndarray, list[str], list[str]]:
         """Return the ids past `after_id` with their chunk's title and text, as the lexical
-        index reads them."""
+        index reads them, and their languages ("" in indexes made before languages)."""
         rows = self._db.execute(
-            "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start)"
+            "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start), c.language"
             " FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id > ? ORDER BY c.id",
             (after_id,)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows], [r[2] for r in rows]
 
     def all_vectors(self, dim: int, after_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Return the chunk ids past `after_id` and their vectors, for the vector index."""

@@ -18,7 +18,7 @@ def export_batch(storage: "MilvusStorage", ids: list[str]) -> Iterator[StoredDoc
     owned = {doc_id: [chunk_id(doc_id, row["version"], n) for n in range(row["chunks"])]
              for doc_id, (_, row) in found.items()}
     chunks = {r["id"]: r for r in storage.rows_by_id("chunks", [c for cs in owned.values() for c in cs],
-                                            ["start", "end", "embed_hash", "vector"])}
+                                            ["start", "end", "embed_hash", "vector", *storage.language_field()])}
     sentences: dict[str, list[dict]] = {}
     where = " or ".join(f"({equals('document_id', doc_id)} and version == {quote(row['version'])})"
                         for doc_id, (_, row) in found.items())

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import unicodedata
 
 import numpy as np
 
@@ -33,13 +34,24 @@ def pieces(text: str) -> int:
     return max(1, -(-len(text) // TEXT_PIECE))
 
 
-def terms(texts: list[str]) -> list[str]:
-    """Texts as the engine's BM25 reads them: Verbatim's BM25 tokens, space-separated."""
-    return [" ".join(words) for words in tokenize(texts)]
+def terms(texts: list[str], languages: list[str] = ()) -> list[str]:
+    """Texts as the engine's BM25 reads them: Verbatim's BM25 tokens (in these languages, else
+    each text's own), space-separated, each one kept whole by the engine's tokenizer."""
+    return [" ".join(map(engine_token, words)) for words in tokenize(texts, languages)]
+
+
+def engine_token(token: str) -> str:
+    """A token the engine's "standard" tokenizer keeps whole: it cuts words at combining marks
+    (a Hindi word into three), so a token with one is spelt in hex (the engine needs only to tell
+    tokens apart); others are left as they are (every English token)."""
+    if any(unicodedata.category(char).startswith("M") for char in token):
+        return "x" + token.encode().hex()
+    return token
 
 
 def span(row: dict) -> NewSpan:
-    return NewSpan(row["start"], row["end"], row["embed_hash"], np.asarray(row["vector"], dtype=np.float32))
+    return NewSpan(row["start"], row["end"], row["embed_hash"], np.asarray(row["vector"], dtype=np.float32),
+                   row.get("language") or "")
 
 
 def floats(vector) -> list[float]:

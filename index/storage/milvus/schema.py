@@ -4,12 +4,13 @@ import logging
 
 from ...text.tokens import B, K1
 
-# The engine's BM25 reads text that Verbatim's own BM25 tokenizer made (lower case, no stop words,
-# stemmed: index/text/tokens.py), so that it scores what bm25s scores, on Lite (whose analyzers do
-# not stem) as on a server. SciFact, whole abstracts, BM25 nDCG@10: bm25s 0.686, Lite on the raw
-# text 0.665, Lite on these tokens 0.686.
+# The engine's BM25 reads text that Verbatim's own BM25 tokenizer made (each text in its language:
+# index/text/tokens.py), so that it scores what bm25s scores, on Lite (whose analyzers do not stem,
+# and know only "standard" and "jieba") as on a server. SciFact, whole abstracts, BM25 nDCG@10:
+# bm25s 0.686, Lite on the raw text 0.665, Lite on these tokens 0.686. Collections made before
+# languages have no `language` fields (Milvus Lite cannot add one): they are read as "".
 ANALYZER = {"tokenizer": "standard", "filter": ["lowercase"]}  # the tokens pass through as they are
-FILTERED = {"chunks": ("document_id", "embed_hash"), "sentences": ("document_id", "embed_hash"),
+FILTERED = {"chunks": ("document_id", "embed_hash", "language"), "sentences": ("document_id", "embed_hash"),
             "texts": ("document_id",), "documents": ("generation",)}
 MODEL_PROPERTY = "verbatim.model"  # on the chunks collection: the model its vectors come from
 
@@ -28,6 +29,7 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
     chunks.add_field("start", DataType.INT64)
     chunks.add_field("end", DataType.INT64)
     chunks.add_field("embed_hash", DataType.VARCHAR, max_length=64)
+    chunks.add_field("language", DataType.VARCHAR, max_length=16)  # BM25 searches a question's own
     chunks.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
                      analyzer_params=ANALYZER)
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
@@ -38,7 +40,7 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
     documents.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
     for name in ("source", "title"):
         documents.add_field(name, DataType.VARCHAR, max_length=65_535)
-    for name in ("published", "version", "content_hash", "ingested_at"):
+    for name in ("published", "version", "content_hash", "ingested_at", "language"):
         documents.add_field(name, DataType.VARCHAR, max_length=64)
     documents.add_field("summary", DataType.VARCHAR, max_length=65_535)
     documents.add_field("generation", DataType.INT64)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .rows import floats, terms
+from ...text.languages import DEFAULT, detect
+from .rows import floats, terms, within
 
 if TYPE_CHECKING:
     from .storage import MilvusStorage
@@ -48,15 +49,20 @@ class Lexical:
     def scored(self, question: str, depth: int, also: Iterable[int] = ()) -> tuple[list[int], dict[int, float]]:
         """The `depth` best BM25 chunk ids, best first, and the scores of those and of `also`."""
         also = [int(i) for i in also]
-        words = terms([question])[0]
+        language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
+        words = terms([question], [language or DEFAULT])[0]
         if not self.store.ready() or not words:
             return [], dict.fromkeys(also, 0.0)
-        top = self._search(words, min(depth, 16_384))
+        # Chunks in another language than the question's score 0, as on the embedded backend
+        # (index/storage/embedded/bm25.py, `foreign`).
+        own = within("language", [language, ""]) if self.store.languages and language else ""
+        top = self._search(words, min(depth, 16_384), own)
         scores = dict(top)
         missing = [i for i in also if i not in scores]
         if missing:
             scores.update(dict.fromkeys(missing, 0.0))
-            scores.update(self._search(words, len(missing), "id in " + json.dumps(missing)))
+            scores.update(self._search(words, len(missing), " and ".join(
+                filter(None, ["id in " + json.dumps(missing), own]))))
         return [i for i, _ in top], scores
 
     def _search(self, words: str, limit: int, where: str = "") -> list[tuple[int, float]]:

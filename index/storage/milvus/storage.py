@@ -60,6 +60,7 @@ class MilvusStorage:
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
         self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
+        self.languages = True  # whether the collections keep languages (made since they did)
         self._sealed = time.monotonic()  # when this process last flushed
         self.dense = Dense(self)
         self.lexical = Lexical(self)
@@ -75,6 +76,7 @@ class MilvusStorage:
             if model:
                 for name in self.names.values():  # a reopened collection is released until loaded
                     self.client.load_collection(name)
+                self.languages = any(f["name"] == "language" for f in described["fields"])
                 self._layout = (model, int(dim))
         return self._layout
 
@@ -180,8 +182,7 @@ class MilvusStorage:
 
     def content_hash(self, document_id: str) -> str | None:
         """Return the stored document's content hash, if it is stored."""
-        rows = self.rows_by_id("documents", [document_id], ["content_hash"])
-        return rows[0]["content_hash"] if rows else None
+        return next((r["content_hash"] for r in self.rows_by_id("documents", [document_id], ["content_hash"])), None)
 
     def vectors_for(self, embed_hashes: Iterable[str]) -> dict[str, np.ndarray]:
         """Return already computed vectors for these embedding inputs (chunks or sentences)."""
@@ -220,18 +221,17 @@ class MilvusStorage:
 
     def document(self, document_id: str) -> Document | None:
         """Return a stored document with its text."""
-        found = self.documents_by_id([document_id]).get(document_id)
-        return found[0] if found else None
+        return self.documents_by_id([document_id]).get(document_id, (None,))[0]
 
     def documents_by_id(self, ids: list[str], fields: tuple[str, ...] = ()) -> dict[str, tuple[Document, dict]]:
         """These documents with their texts, each with its row (version and `fields`), in two calls
         by id; a document whose text is not all there (being rewritten, see `_repair`) is left out."""
         rows = self.rows_by_id("documents", list(dict.fromkeys(ids)),
-                         ["title", "source", "published", "version", "parts", *fields])
+                         ["title", "source", "published", "version", "parts", *self.language_field(), *fields])
         keys = {r["id"]: [text_id(r["id"], r["version"], n) for n in range(r["parts"])] for r in rows}
         pieces = {p["id"]: p["text"] for p in self.rows_by_id("texts", [k for ks in keys.values() for k in ks], ["text"])}
         return {r["id"]: (Document(r["id"], r["title"], r["source"], r["published"] or None,
-                                   "".join(pieces[k] for k in keys[r["id"]])), r)
+                                   "".join(pieces[k] for k in keys[r["id"]]), r.get("language") or ""), r)
                 for r in rows if all(k in pieces for k in keys[r["id"]])}
 
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
@@ -244,8 +244,8 @@ class MilvusStorage:
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
-        rows = self.rows_by_id("documents", [document_id], ["summary"])
-        return [tuple(pair) for pair in json.loads(rows[0]["summary"])] if rows else []
+        return [tuple(pair) for r in self.rows_by_id("documents", [document_id], ["summary"])
+                for pair in json.loads(r["summary"])]
 
     def set_summary(self, document_id: str, spans: list[tuple[int, int]]) -> None:
         """Store a document's summary sentences (the whole row again: an upsert replaces it)."""
@@ -273,22 +273,25 @@ class MilvusStorage:
     def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
         """Return the chunks with these ids, each with its document; a chunk of an older version
         of its document (being replaced) is left out."""
-        rows = self.rows_by_id("chunks", ids, ["document_id", "version", "start", "end"])
+        rows = self.rows_by_id("chunks", ids, ["document_id", "version", "start", "end", *self.language_field()])
         documents = self.documents_by_id([r["document_id"] for r in rows])
         current = {doc_id: row["version"] for doc_id, (_, row) in documents.items()}
-        return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"])
+        return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"],
+                                     r.get("language") or "")
                 for r in rows if current.get(r["document_id"]) == r["version"]}
+
+    def language_field(self) -> list[str]:
+        """The language field, to read where the collections have it."""
+        return ["language"] if self.ready() and self.languages else []
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""
-        rows = self.rows_by_id("documents", [document_id], ["chunks"])
-        return rows[0]["chunks"] if rows else 0
+        return next((r["chunks"] for r in self.rows_by_id("documents", [document_id], ["chunks"])), 0)
 
     def count(self) -> int:
         """How many chunks the engine holds."""
-        if not self.ready():
-            return 0
-        return int(self.client.query(self.names["chunks"], filter="", output_fields=["count(*)"])[0]["count(*)"])
+        return int(self.client.query(self.names["chunks"], filter="", output_fields=["count(*)"])[0]["count(*)"]
+                   ) if self.ready() else 0
 
     def export(self) -> Iterator[StoredDocument]:
         """Every document with its chunks' and sentences' vectors, for a copy to another store."""

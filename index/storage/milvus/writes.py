@@ -25,6 +25,10 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
     """Send a write: rows first, then the document rows that point to them, then the stale rows
     deleted (see MilvusStorage's docstring)."""
     parts: dict[str, dict[str, list[dict]]] = {}  # each document's rows, by collection
+
+    def language(value: str) -> dict:  # collections made before languages have no such field
+        return {"language": value} if storage.languages else {}
+
     documents = []
     for doc, content_hash, version, spans, sentence_spans, summary, ingested_at in writes.documents:
         parts[doc.id] = {
@@ -36,14 +40,14 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
                            "vector": floats(s.vector)} for s in sentence_spans],
             "chunks": [{"id": chunk_id(doc.id, version, n), "document_id": doc.id, "version": version,
                         "start": c.start, "end": c.end, "embed_hash": c.embed_hash,
-                        "text": clip(words), "vector": floats(c.vector)}
+                        "text": clip(words), "vector": floats(c.vector), **language(c.language)}
                        for n, (c, words) in enumerate(zip(spans, terms(
-                           [f"{doc.title}\n{doc.text[c.start:c.end]}" for c in spans])))]}
+                           [f"{doc.title}\n{doc.text[c.start:c.end]}" for c in spans], [c.language for c in spans])))]}
         documents.append({"id": doc.id, "source": clip(doc.source), "title": clip(doc.title),
                           "published": (doc.published or "")[:64], "version": version,
                           "content_hash": content_hash, "ingested_at": ingested_at or now(),
                           "summary": json.dumps(summary), "parts": pieces(doc.text),
-                          "chunks": len(spans), "generation": 0,
+                          "chunks": len(spans), "generation": 0, **language(doc.language),
                           "vector": floats(mean_vector([c.vector for c in spans], dim))})
     _upsert(storage, parts.values())
     if writes.removed:
