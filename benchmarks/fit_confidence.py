@@ -1,7 +1,7 @@
 """Fit the "not found" confidence (index/ranking/confidence.json) on tuning data; report on held-out data.
 
 Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials] [--only SET]
-       [--runtime onnx|onnx-int8|torch]
+       [--runtime onnx|onnx-int8|torch] [--model multilingual-e5-small [--languages en,ru,zh]]
 
 Tuning data (issue #20): the XQuAD articles with an even index, ESTER's train file, SQuAD v1.1
 train paragraphs no training question of the reader came from ("squad-fit"), and the SQuAD 2.0
@@ -17,6 +17,12 @@ each top hit's signals into one confidence; it is exported as plain node lists t
 index/ranking/confidence.py evaluates without scikit-learn. The threshold is the highest one that still
 answers 95.5% of the answerable tuning questions at every size. `--write` stores the result;
 without it the script only reports.
+
+Another embedding model's cosines sit on another scale, so it gets its own confidence
+(`--model`, written to confidence.<model>.json): for the multilingual model (issue #22) it is
+fitted on XQuAD's tuning half in a few `--languages`, one of each kind (English; Russian:
+Cyrillic, rich morphology; Chinese: no spaces), and reported on the report half in every
+language of ../shared/eval/xquad_multi, the languages it was not fitted on included.
 """
 
 import argparse
@@ -35,8 +41,9 @@ from index.ranking import sentences
 from index.text import terms
 from index.evaluation.calibration import SIZES, by_size
 from index.text.chunking import split_sentences
-from index.ranking.confidence import MODEL_FILE, NAMES, Model, Signals
-from index.models.embedding import CachedEmbedder, load_embedder
+from index.ranking.confidence import MODEL_FILE, NAMES, Model, Signals, model_file
+from index.models.embedding import DEFAULT_MODEL, CachedEmbedder, load_embedder
+from index.text.languages import detect
 from index.evaluation.measures import load_ester, load_squad, squad_part
 from index.models.reader import CachedReader
 from index.models.readers import load_reader
@@ -57,7 +64,17 @@ MONOTONIC = {"cosine": 1, "sentence_cosine": 1, "coverage": 1, "sentence_coverag
              "phrases": 1, "reader": 1}
 TUNING = ("xquad-tune", "ester-train", "squad-fit", "squad2-fit")
 HELD_OUT = ("xquad-report", "ester-dev", "squad2-report")
+XQUAD_LANGUAGES = ("en", "es", "de", "ru", "zh", "ar", "hi", "vi")
 TREES = dict(max_depth=4, max_iter=60, learning_rate=0.1, random_state=0)
+
+
+def languages_sets(shared: Path, languages: list[str]) -> dict[str, tuple]:
+    """Another model's sets: XQuAD's tuning half in `languages`, its report half in every language."""
+    def xquad(language: str):
+        name = "xquad_en/xquad.en.json" if language == "en" else f"xquad_multi/xquad.{language}.json"
+        return load_squad(shared / "eval" / name)
+    sets = {f"xquad-tune-{language}": squad_part(*xquad(language), "tune") for language in languages}
+    return sets | {f"xquad-report-{language}": squad_part(*xquad(language), "report") for language in XQUAD_LANGUAGES}
 
 
 def datasets(shared: Path) -> dict[str, tuple]:
@@ -125,11 +142,12 @@ def export(fitted: HistGradientBoostingClassifier) -> tuple:
     return tuple(trees)
 
 
-def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray]:
+def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs of sentences from each right top hit (collection "all"): one that holds a gold
     answer and one that does not, as feature differences (label 1) and their negations (label 0).
-    A linear model fitted on these ranks the answering sentence above the others (pairwise)."""
-    rows, labels = [], []
+    A linear model fitted on these ranks the answering sentence above the others (pairwise).
+    Also whether each pair was read (the reader reads English questions only)."""
+    rows, labels, read = [], [], []
     for report in reports:
         if report.size != 0:
             continue
@@ -141,16 +159,18 @@ def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray]:
             texts = [top.quote.text[a:b] for a, b in spans]
             query = embedder.embed([trial.question.text])[0]
             cosines = (embedder.embed(texts) @ query).tolist()
-            weights = terms.question_weights(trial.question.text)
-            readings = reader.score(trial.question.text, texts).tolist()
+            asked, said = detect(trial.question.text), detect(top.quote.text)
+            weights = terms.question_weights(trial.question.text, asked)
+            readings = reader.score(trial.question.text, texts).tolist() if asked == "en" else [0.0] * len(texts)
             found = np.array(sentences.features(trial.question.text, weights, texts,
-                                                [terms.keys(t) for t in texts], cosines, readings))
+                                                [terms.keys(t, said) for t in texts], cosines, readings))
             gold = [any(a.lower() in t.lower() for a in trial.question.answers) for t in texts]
             for i in (i for i, g in enumerate(gold) if g):
                 for j in (j for j, g in enumerate(gold) if not g):
                     rows += [found[i] - found[j], found[j] - found[i]]
                     labels += [1, 0]
-    return np.array(rows), np.array(labels)
+                    read += [asked == "en"] * 2
+    return np.array(rows), np.array(labels), np.array(read, dtype=bool)
 
 
 def choose_threshold(reports_by_set: list, answered: float = ANSWERED) -> float:
@@ -170,25 +190,37 @@ def main() -> None:
                         help="refit from the trials the last run saved, without asking the questions again")
     parser.add_argument("--runtime", default="onnx", choices=("onnx", "onnx-int8", "torch"),
                         help="the reader's runtime (as VERBATIM_RUNTIME)")
-    parser.add_argument("--only", action="append", choices=[*TUNING, *HELD_OUT],
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the embedding model (VERBATIM_MODEL)")
+    parser.add_argument("--languages", default="en,ru,zh",
+                        help="another model's tuning languages (XQuAD's tuning half in each)")
+    parser.add_argument("--only", action="append",
                         help="ask only this set's questions and save its trials for --from-trials (repeatable: "
                              "run one process per core, then --from-trials)")
     args = parser.parse_args()
-    embedder = CachedEmbedder(load_embedder())
+    global CACHE, TRIALS, TUNING, HELD_OUT, THRESHOLD_SETS
+    other = args.model != DEFAULT_MODEL
+    if other:  # its own caches, sets and file
+        CACHE = CACHE.with_name(f"embeddings.{args.model}.pkl")
+        TRIALS = CACHE.with_name(f"trials.{args.model}.pkl")
+        tuning = args.languages.split(",")
+        TUNING = THRESHOLD_SETS = tuple(f"xquad-tune-{language}" for language in tuning)
+        HELD_OUT = tuple(f"xquad-report-{language}" for language in XQUAD_LANGUAGES)
+    embedder = CachedEmbedder(load_embedder(args.model))
     if CACHE.exists():
         embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
     reader = CachedReader(load_reader(args.runtime))
     if args.from_trials:
         results = pickle.loads(TRIALS.read_bytes()) if TRIALS.exists() else {}
-        for part in sorted(TRIALS.parent.glob("trials-*.pkl")):  # sets asked with --only
+        for part in sorted(TRIALS.parent.glob(f"{TRIALS.stem}-*.pkl")):  # sets asked with --only
             results |= pickle.loads(part.read_bytes())
     else:
-        wanted = {name: data for name, data in datasets(args.shared).items() if not args.only or name in args.only}
+        every = languages_sets(args.shared, tuning) if other else datasets(args.shared)
+        wanted = {name: data for name, data in every.items() if not args.only or name in args.only}
         results = {name: trials(name, *data, embedder, reader)
                    for name, data in wanted.items()}
         CACHE.parent.mkdir(parents=True, exist_ok=True)
         if args.only:  # one of several processes side by side: its own file, no fit
-            TRIALS.with_name(f"trials-{'+'.join(args.only)}.pkl").write_bytes(pickle.dumps(results))
+            TRIALS.with_name(f"{TRIALS.stem}-{'+'.join(args.only)}.pkl").write_bytes(pickle.dumps(results))
             return
         CACHE.write_bytes(pickle.dumps(embedder._vectors))
         TRIALS.write_bytes(pickle.dumps(results))  # for a closer look, or a refit (--from-trials)
@@ -197,8 +229,8 @@ def main() -> None:
     X, y, w = features([r for reports in tune for r in reports])
     fitted = HistGradientBoostingClassifier(monotonic_cst=[MONOTONIC[n] for n in NAMES], **TREES)
     fitted.fit(X, y, sample_weight=w)
-    S, z = sentence_pairs([r for reports in tune for r in reports], embedder, reader)
-    chooser = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(S, z)
+    S, z, was_read = sentence_pairs([r for reports in tune for r in reports], embedder, reader)
+    chooser = LogisticRegression(C=1.0, max_iter=1000, fit_intercept=False).fit(S[was_read], z[was_read])
     print("sentence features:", dict(zip(sentences.FEATURES, np.round(chooser.coef_[0], 3))),
           f"({len(z) // 2} pairs)")
     # Without the reader (switched off, or hits below the top five) the other features must do
@@ -230,11 +262,13 @@ def main() -> None:
         bold = [t for t in first if any(a.lower() in t.hits[0].sentence.text.lower() for a in t.question.answers)]
         print(f"| {name} | {len(first) / max(1, len(whole)):.3f} | {len(bold) / max(1, len(whole)):.3f} |")
     if args.write:
-        replace(model, threshold=round(threshold, 3)).save(
-            MODEL_FILE, fitted_on="XQuAD even articles, ESTER train, SQuAD v1.1 train paragraphs "
-                                  "the reader never saw, SQuAD 2.0 dev held-out even articles; sizes 1/10/all, "
-                                  f"reader on {args.runtime}; by benchmarks/fit_confidence.py")
-        print(f"\nwrote {MODEL_FILE}")
+        target = MODEL_FILE.with_name(f"confidence.{args.model}.json") if other else model_file()
+        about = (f"XQuAD even articles in {args.languages}; sizes 1/10/all, model {args.model}, reader on "
+                 f"{args.runtime} (English questions)" if other else
+                 "XQuAD even articles, ESTER train, SQuAD v1.1 train paragraphs the reader never saw, SQuAD 2.0 dev "
+                 f"held-out even articles; sizes 1/10/all, reader on {args.runtime}")
+        replace(model, threshold=round(threshold, 3)).save(target, fitted_on=about + "; by benchmarks/fit_confidence.py")
+        print(f"\nwrote {target}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from telegram.ext import (
 
 from index import Library
 
-from . import handlers, subscribing, uploads
+from . import handlers, i18n, subscribing, uploads
 from .config import Settings, StartupError
 from .sending import RETRIES, RetryingRateLimiter
 from .updates import PerChatOrder
@@ -116,7 +116,10 @@ def build_app(
 
 
 async def _start_up(app: Application) -> None:
-    await app.bot.set_my_commands([BotCommand(name, text) for name, text in handlers.COMMANDS.items()])
+    for language in i18n.languages():  # the menu in each language with a catalog, English for the rest
+        _ = i18n.words(language).gettext
+        await app.bot.set_my_commands([BotCommand(name, _(text)) for name, text in handlers.COMMANDS.items()],
+                                      language_code=None if language == "en" else language)
     await restore_schedules(app)
     allowed = app.bot_data.settings.allowed_ids
     if allowed:

@@ -78,7 +78,9 @@ class Settings:
             model=get("VERBATIM_MODEL") or defaults.model,
             admin_ids=_ids(get("VERBATIM_ADMIN_IDS"), "VERBATIM_ADMIN_IDS"),
             allowed_ids=_ids(get("VERBATIM_ALLOWED_IDS"), "VERBATIM_ALLOWED_IDS"),
-            threshold=_number(env, "VERBATIM_THRESHOLD", defaults.threshold, float),
+            # The "not found" cut fitted for the model's own signals (index/ranking/confidence.py).
+            threshold=_number(env, "VERBATIM_THRESHOLD", default_threshold(get("VERBATIM_MODEL") or defaults.model),
+                              float),
             chunk_tokens=_number(env, "VERBATIM_CHUNK_TOKENS", defaults.chunk_tokens, int),
             rerank=_flag(get("VERBATIM_RERANK"), "VERBATIM_RERANK", defaults.rerank),
             reader=_flag(get("VERBATIM_READER"), "VERBATIM_READER", defaults.reader),

@@ -1,16 +1,20 @@
 """Turn hits into messages: HTML for Telegram, plain text for the console. Pure functions."""
 
+import gettext
 import html
 import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from index import Answer, DocumentInfo, Hit
+from index import Answer, DocumentInfo, Hit, right_to_left
+
+from .i18n import ENGLISH, N_, Translate
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
-NOT_FOUND = "I couldn't find that in the documents."
+NOT_FOUND = N_("I couldn't find that in the documents.")
 TITLE_LIMIT = 200
-WEAK_LABEL = "The closest passage is a weak match and may not answer your question:"
+WEAK_LABEL = N_("The closest passage is a weak match and may not answer your question:")
+_RLM, _FSI, _PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark; first-strong isolate and its end
 # A text fragment longer than this quotes the sentence's first and last words instead (the
 # textStart,textEnd form), so links stay short enough for every browser and chat client.
 FRAGMENT_CHARS = 160
@@ -72,12 +76,15 @@ def clip_start(text: str, limit: int) -> str:
     return clip(text[::-1], limit)[::-1]
 
 
-def source_line(doc: DocumentInfo, sentence: str | None = None) -> tuple[str, str]:
+def source_line(doc: DocumentInfo, sentence: str | None = None, _: Translate = ENGLISH.gettext) -> tuple[str, str]:
     """Return the source line as (HTML, plain text): title, date and link when there is one.
 
-    With `sentence`, the link opens the page scrolled to it and highlighted (a text fragment).
+    With `sentence`, the link opens the page scrolled to it and highlighted (a text fragment). A
+    title in a right-to-left script is isolated, so that the line's order holds around it.
     """
     title = clip(doc.title, TITLE_LIMIT)
+    if right_to_left(title):
+        title = _FSI + title + _PDI
     parts_html = [f"<b>{escape(title)}</b>"]
     parts_plain = [title]
     if doc.published:
@@ -85,7 +92,8 @@ def source_line(doc: DocumentInfo, sentence: str | None = None) -> tuple[str, st
         parts_plain.append(doc.published[:10])
     if doc.source.startswith(("http://", "https://")):
         link = text_fragment_link(doc.source, sentence) if sentence else doc.source
-        parts_html.append(f'<a href="{html.escape(link, quote=True)}">source</a>')
+        label = escape(_("source"))
+        parts_html.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
         parts_plain.append(link)
     return " · ".join(parts_html), " · ".join(parts_plain)
 
@@ -116,38 +124,49 @@ def _fragment_text(text: str) -> str:
     return re.sub(r"[-,&]", lambda m: f"%{ord(m.group()):02X}", quote(text, safe=""))
 
 
-def quote_html(hit: Hit, limit: int) -> str:
+def quote_html(hit: Hit, limit: int, _: Translate = ENGLISH.gettext) -> str:
     """Render one hit as a blockquote with the answer in bold, then its source line."""
-    line_html, line_plain = source_line(hit.document, hit.sentence.text)
-    quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + " (excerpt)") - 2))
-    note = " (excerpt)" if quote.shortened else ""
+    line_html, line_plain = source_line(hit.document, hit.sentence.text, _)
+    note = " " + _("(excerpt)")
+    marks = hit.quote.text.count("\n") + 1 if right_to_left(hit.quote.text) else 0  # `directed`
+    quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + note) - 2 - marks))
     body = f"{escape(quote.before)}<b>{escape(quote.sentence)}</b>{escape(quote.after)}"
-    return f"<blockquote>{body}</blockquote>\n— {line_html}{note}"
+    return f"<blockquote>{directed(body, quote.text)}</blockquote>\n— {line_html}{escape(note) if quote.shortened else ''}"
 
 
-def answer_html(answer: Answer, page: int = 0, per_page: int = 3) -> str:
-    """Render one page of an answer as a Telegram HTML message within the length limit."""
+def directed(body: str, text: str) -> str:
+    """A quote in a right-to-left script starts each of its lines with a right-to-left mark, so
+    that Telegram lays it out from the right even when a line opens with a figure or a Latin
+    name (the mark is invisible; the words are the document's own)."""
+    if not right_to_left(text):
+        return body
+    return _RLM + body.replace("\n", "\n" + _RLM)
+
+
+def answer_html(answer: Answer, page: int = 0, per_page: int = 3, _: Translate = ENGLISH.gettext) -> str:
+    """Render one page of an answer as a Telegram HTML message within the length limit, the
+    bot's own words in the user's language (`_`), the quotes as written."""
     if not answer.found:
         if not answer.hits:
-            return escape(NOT_FOUND)
-        header = f"{NOT_FOUND}\n\n{WEAK_LABEL}\n"
+            return escape(_(NOT_FOUND))
+        header = f"{_(NOT_FOUND)}\n\n{_(WEAK_LABEL)}\n"
         room = MESSAGE_LIMIT - telegram_length(header) - 8
-        return escape(header) + quote_html(answer.hits[0], room)
+        return escape(header) + quote_html(answer.hits[0], room, _)
     hits = answer.hits[page * per_page : (page + 1) * per_page]
-    header = page_header(answer, page, per_page)
+    header = page_header(answer, page, per_page, _)
     room = (MESSAGE_LIMIT - telegram_length(header) - 4 * len(hits)) // max(1, len(hits))
-    blocks = [quote_html(hit, room) for hit in hits]
+    blocks = [quote_html(hit, room, _) for hit in hits]
     return escape(header) + "\n\n".join(blocks)
 
 
-def page_header(answer: Answer, page: int, per_page: int) -> str:
+def page_header(answer: Answer, page: int, per_page: int, _: Translate = ENGLISH.gettext) -> str:
     """Say which results a page shows, when there is more than one page."""
     total = len(answer.hits)
     if total <= per_page:
         return ""
     first = page * per_page + 1
     last = min(total, first + per_page - 1)
-    return f"Results {first}–{last} of {total}\n\n"
+    return _("Results {first}–{last} of {total}").format(first=first, last=last, total=total) + "\n\n"
 
 
 def page_count(answer: Answer, per_page: int) -> int:
@@ -168,16 +187,19 @@ def answer_plain(answer: Answer, limit: int = 100_000) -> str:
     return "\n".join(lines).rstrip()
 
 
-def documents_html(documents: list[DocumentInfo], limit: int = MESSAGE_LIMIT) -> str:
+def documents_html(documents: list[DocumentInfo], limit: int = MESSAGE_LIMIT,
+                   words: gettext.NullTranslations = ENGLISH) -> str:
     """List documents as a message; says how many were left out when they do not fit."""
     if not documents:
-        return "No documents yet. An operator can add some with: verbatim ingest PATH"
-    header = f"I know {len(documents)} document{'s' if len(documents) != 1 else ''}:\n"
+        return escape(words.gettext("No documents yet. An operator can add some with: verbatim ingest PATH"))
+    header = words.ngettext("I know {count} document:", "I know {count} documents:",
+                            len(documents)).format(count=len(documents)) + "\n"
     lines, used = [], telegram_length(header) + 40
     for doc in documents:
-        line_html, line_plain = source_line(doc)
+        line_html, line_plain = source_line(doc, None, words.gettext)
         if used + telegram_length(line_plain) + 3 > limit:
-            lines.append(escape(f"…and {len(documents) - len(lines)} more."))
+            left = len(documents) - len(lines)
+            lines.append(escape(words.ngettext("…and {count} more.", "…and {count} more.", left).format(count=left)))
             break
         lines.append("• " + line_html)
         used += telegram_length(line_plain) + 3

@@ -16,6 +16,7 @@ from telegram.ext import ApplicationHandlerStop
 from index import Answer, IndexUnavailable
 
 from . import formatting
+from .i18n import N_, words_for
 from .sending import possibly_delivered
 from .state import Context
 from .jobs import resume
@@ -24,24 +25,24 @@ from .updates import typing
 log = logging.getLogger(__name__)
 
 COMMANDS = {
-    "start": "Introduce the bot",
-    "help": "How to ask and what I can do",
-    "ask": "Ask a question: /ask what did NATO say about China?",
-    "sources": "List the documents I quote from",
-    "summary": "Summarise a document or a topic: /summary NATO summit",
-    "subscribe": "Daily/weekly digest or topic alerts: /subscribe daily 07:30",
-    "subscriptions": "List and remove your subscriptions",
-    "unsubscribe": "Remove a subscription, or all: /unsubscribe all",
-    "timezone": "Set your timezone for digests: /timezone Europe/Berlin",
-    "ingest": "Admins: add a document from a URL (or send me a file)",
+    "start": N_("Introduce the bot"),
+    "help": N_("How to ask and what I can do"),
+    "ask": N_("Ask a question: /ask what did NATO say about China?"),
+    "sources": N_("List the documents I quote from"),
+    "summary": N_("Summarise a document or a topic: /summary NATO summit"),
+    "subscribe": N_("Daily/weekly digest or topic alerts: /subscribe daily 07:30"),
+    "subscriptions": N_("List and remove your subscriptions"),
+    "unsubscribe": N_("Remove a subscription, or all: /unsubscribe all"),
+    "timezone": N_("Set your timezone for digests: /timezone Europe/Berlin"),
+    "ingest": N_("Admins: add a document from a URL (or send me a file)"),
 }
 
 
-UNAVAILABLE = "The document index is unavailable right now. Please try again in a minute."
-NOT_ALLOWED = ("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
-               "({user}) to the allowed list.")
-PAUSED_HERE = ("\n\nYour {count} subscription(s) are paused until then: kept, not sent. "
-               "/subscriptions lists them; /unsubscribe all removes them.")
+UNAVAILABLE = N_("The document index is unavailable right now. Please try again in a minute.")
+NOT_ALLOWED = N_("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
+                 "({user}) to the allowed list.")
+PAUSED_HERE = N_("Your {count} subscription(s) are paused until then: kept, not sent. "
+                 "/subscriptions lists them; /unsubscribe all removes them.")
 # What a chat that is not allowed may still do with subscriptions it made before the allow-list:
 # see and remove them. None of these shows document text.
 MANAGING_COMMANDS = {"/subscriptions", "/unsubscribe"}
@@ -62,13 +63,14 @@ async def gatekeeper(update: Update, context: Context) -> None:
             return
     elif settings.allows(chat.id) or _manages_old_subscriptions(update, context):
         return
+    _ = words_for(update).gettext
     if update.callback_query:
-        await update.callback_query.answer(NOT_ALLOWED.format(user=user), show_alert=True)
+        await update.callback_query.answer(_(NOT_ALLOWED).format(user=user), show_alert=True)
     elif update.inline_query:
         await update.inline_query.answer([], cache_time=60, is_personal=True)
     elif update.effective_message and chat.type == "private":
         count = len(context.bot_data.subscriptions.of_chat(chat.id))
-        text = NOT_ALLOWED.format(user=user) + (PAUSED_HERE.format(count=count) if count else "")
+        text = _(NOT_ALLOWED).format(user=user) + ("\n\n" + _(PAUSED_HERE).format(count=count) if count else "")
         await update.effective_message.reply_text(formatting.escape(text))
     raise ApplicationHandlerStop  # groups are not told, or the bot would answer every message
 
@@ -87,33 +89,35 @@ def _manages_old_subscriptions(update: Update, context: Context) -> bool:
 async def start(update: Update, context: Context) -> None:
     """Greet the user, say how to ask, and resume deliveries paused while the bot was blocked."""
     resume(context.application, update.effective_chat.id)
+    _ = words_for(update).gettext
     await update.effective_message.reply_html(
-        "Hello! Ask me a question and I will answer with passages quoted word for word "
-        "from my documents, the answering sentence in bold.\n\n" + help_text(context)
+        html.escape(_("Hello! Ask me a question and I will answer with passages quoted word for word "
+                      "from my documents, the answering sentence in bold."), quote=False)
+        + "\n\n" + help_text(update, context)
     )
 
 
 async def help(update: Update, context: Context) -> None:  # noqa: A001
     """List the commands and the ways to ask."""
-    await update.effective_message.reply_html(help_text(context))
+    await update.effective_message.reply_html(help_text(update, context))
 
 
-def help_text(context: Context) -> str:
-    """Describe every command and the ways to ask."""
-    name = html.escape(context.bot.username or "this bot")
-    lines = [f"/{command} — {html.escape(text)}" for command, text in COMMANDS.items()]
-    return (
-        "In a private chat, just send your question.\n"
-        f"In a group, use /ask, mention @{name}, or reply to one of my messages.\n"
-        f"In any chat, type @{name} and a question to share a quote.\n\n" + "\n".join(lines)
-    )
+def help_text(update: Update, context: Context) -> str:
+    """Describe every command and the ways to ask, in the user's language."""
+    _ = words_for(update).gettext
+    name = context.bot.username or "verbatim_bot"
+    lines = [f"/{command} — {html.escape(_(text), quote=False)}" for command, text in COMMANDS.items()]
+    ways = [_("In a private chat, just send your question."),
+            _("In a group, use /ask, mention @{name}, or reply to one of my messages.").format(name=name),
+            _("In any chat, type @{name} and a question to share a quote.").format(name=name)]
+    return html.escape("\n".join(ways), quote=False) + "\n\n" + "\n".join(lines)
 
 
 async def sources(update: Update, context: Context) -> None:
     """List the documents the bot knows."""
     documents = await asyncio.to_thread(context.bot_data.library.documents)
     await update.effective_message.reply_html(
-        formatting.documents_html(documents)
+        formatting.documents_html(documents, words=words_for(update))
     )
 
 
@@ -143,53 +147,55 @@ async def ask_in_group(update: Update, context: Context) -> None:
 async def answer_question(update: Update, context: Context, question: str) -> None:
     """Search, remember the answer for paging, and reply with the first page."""
     message, settings = update.effective_message, context.bot_data.settings
+    _ = words_for(update).gettext
     if not question:
-        await message.reply_text("Ask me a question, for example: /ask what did the summit decide?")
+        await message.reply_text(formatting.escape(_("Ask me a question, for example: /ask what did the summit decide?")))
         return
     if len(question) > settings.max_question_chars:
-        await message.reply_text(
-            f"That is a long message. Please ask in under {settings.max_question_chars:,} characters.")
+        await message.reply_text(formatting.escape(_(
+            "That is a long message. Please ask in under {limit:,} characters.").format(limit=settings.max_question_chars)))
         return
     async with typing(context.bot, message.chat_id):
         answer = await asyncio.to_thread(context.bot_data.library.search, question, settings.max_results)
     key = context.bot_data.answers.remember(answer, message.chat_id)
     await message.reply_html(
-        formatting.answer_html(answer, 0, settings.quotes_per_message),
-        reply_markup=_pager(answer, key, 0, settings.quotes_per_message),
+        formatting.answer_html(answer, 0, settings.quotes_per_message, _),
+        reply_markup=_pager(answer, key, 0, settings.quotes_per_message, _),
         do_quote=True,
     )
 
 
-def _pager(answer: Answer, key: str, page: int, per_page: int) -> InlineKeyboardMarkup | None:
+def _pager(answer: Answer, key: str, page: int, per_page: int, _) -> InlineKeyboardMarkup | None:
     if not answer.found:
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Tell me when this is covered", callback_data=f"watch:{key}")]])
+            [[InlineKeyboardButton(_("Tell me when this is covered"), callback_data=f"watch:{key}")]])
     pages = formatting.page_count(answer, per_page)
     if pages <= 1:
         return None
     buttons = []
     if page > 0:
-        buttons.append(InlineKeyboardButton("‹ Back", callback_data=f"more:{key}:{page - 1}"))
+        buttons.append(InlineKeyboardButton(_("‹ Back"), callback_data=f"more:{key}:{page - 1}"))
     if page + 1 < pages:
-        buttons.append(InlineKeyboardButton("More ›", callback_data=f"more:{key}:{page + 1}"))
+        buttons.append(InlineKeyboardButton(_("More ›"), callback_data=f"more:{key}:{page + 1}"))
     return InlineKeyboardMarkup([buttons])
 
 
 async def more(update: Update, context: Context) -> None:
     """Show another page of a remembered answer, or say politely that it was forgotten."""
     query = update.callback_query
-    _, key, page_text = ((query.data or "") + "::").split(":")[:3]
+    _ = words_for(update).gettext
+    key, page_text = ((query.data or "") + "::").split(":")[1:3]
     answer = context.bot_data.answers.get(key, _chat_of(query))
     per_page = context.bot_data.settings.quotes_per_message
     if answer is None or not page_text.isdigit() or len(page_text) > 3:
-        await query.answer("That answer is too old for me to page through. Please ask again.",
+        await query.answer(_("That answer is too old for me to page through. Please ask again."),
                            show_alert=True)
         return
     page = min(int(page_text), formatting.page_count(answer, per_page) - 1)
     await query.answer()
     await query.edit_message_text(
-        formatting.answer_html(answer, page, per_page),
-        reply_markup=_pager(answer, key, page, per_page),
+        formatting.answer_html(answer, page, per_page, _),
+        reply_markup=_pager(answer, key, page, per_page, _),
     )
 
 
@@ -200,7 +206,7 @@ def _chat_of(query) -> int | None:
 
 async def stale_button(update: Update, context: Context) -> None:
     """Answer a button the bot does not know (old, malformed, or from another version)."""
-    await update.callback_query.answer("That button no longer works. Please ask again.")
+    await update.callback_query.answer(words_for(update).gettext("That button no longer works. Please ask again."))
 
 
 async def inline_query(update: Update, context: Context) -> None:
@@ -217,7 +223,7 @@ async def inline_query(update: Update, context: Context) -> None:
             title=hit.document.title[:100],
             description=hit.sentence.text[:200],
             input_message_content=InputTextMessageContent(
-                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200),
+                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200, words_for(update).gettext),
             ),
         )
         for hit in (answer.hits if answer.found else ())
@@ -228,8 +234,8 @@ async def inline_query(update: Update, context: Context) -> None:
 async def unknown_command(update: Update, context: Context) -> None:
     """Answer a command the bot does not have with a pointer to /help."""
     command = (update.effective_message.text or "").split()[0]
-    await update.effective_message.reply_text(
-        formatting.escape(f"I don't know {command}. Send /help to see what I can do."))
+    await update.effective_message.reply_text(formatting.escape(
+        words_for(update).gettext("I don't know {command}. Send /help to see what I can do.").format(command=command)))
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -239,11 +245,11 @@ async def on_error(update: object, context: Context) -> None:
         return
     if isinstance(context.error, IndexUnavailable):  # a Milvus outage: it comes back by itself
         log.warning("%s", context.error)
-        apology = UNAVAILABLE
+        apology = words_for(update).gettext(UNAVAILABLE)
     else:
         log.error("error while handling an update", exc_info=context.error)
-        apology = "Sorry, something went wrong on my side. Please try again in a moment."
+        apology = words_for(update).gettext("Sorry, something went wrong on my side. Please try again in a moment.")
     if isinstance(update, Update) and update.callback_query:
         await update.callback_query.answer(apology, show_alert=True)
     elif isinstance(update, Update) and update.effective_message:
-        await update.effective_message.reply_text(apology)
+        await update.effective_message.reply_text(formatting.escape(apology))

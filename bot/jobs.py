@@ -11,6 +11,7 @@ from index import Feeds, IndexUnavailable, Library
 
 from . import scheduling
 from .digests import alert_html, digest_html
+from .i18n import words
 from .sending import pace, possibly_delivered
 from .state import Context
 from .subscription_store import Subscription, Subscriptions
@@ -92,7 +93,8 @@ async def _send_alerts(context: Context, store: Subscriptions, sub: Subscription
     for hit in hits:
         if hit.document.id in done:
             continue
-        if not await _deliver_logged(context, sub, [hit.document.id], alert_html(sub.topic, hit)):
+        _ = words(store.language(sub.chat_id)).gettext
+        if not await _deliver_logged(context, sub, [hit.document.id], alert_html(sub.topic, hit, _)):
             return False
     return True
 
@@ -133,8 +135,12 @@ async def _send_digest(context: Context) -> None:
     items = await asyncio.to_thread(library.digest, sub.cursor)
     sent = store.delivered(sub.id, [d.id for item in items for d in item.sources]) if items else set()
     items = [item for item in items if not all(d.id in sent for d in item.sources)]
-    heading = f"Your {sub.kind} digest: {len(items)} new stor{'y' if len(items) == 1 else 'ies'}"
-    for text, carried in digest_html(items, heading) if items else []:
+    said = words(store.language(sub.chat_id))
+    heading = (said.ngettext("Your daily digest: {count} new story", "Your daily digest: {count} new stories", len(items))
+               if sub.kind == "daily" else
+               said.ngettext("Your weekly digest: {count} new story", "Your weekly digest: {count} new stories",
+                             len(items))).format(count=len(items))
+    for text, carried in digest_html(items, heading, said.gettext) if items else []:
         if not await _deliver_logged(context, sub, [d.id for item in carried for d in item.sources], text):
             if not store.paused(sub.chat_id):  # retry the rest later; what went out is logged
                 context.job_queue.run_once(send_digest, RETRY_DIGEST, data=(sub.id, due), name=context.job.name)

@@ -5,9 +5,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from .i18n import ENGLISH, N_, Translate
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS chats (
-    chat_id INTEGER PRIMARY KEY, timezone TEXT NOT NULL DEFAULT 'UTC', paused INTEGER NOT NULL DEFAULT 0
+    chat_id INTEGER PRIMARY KEY, timezone TEXT NOT NULL DEFAULT 'UTC', paused INTEGER NOT NULL DEFAULT 0,
+    language TEXT NOT NULL DEFAULT ''  -- Telegram's language_code of who manages its subscriptions
 );
 CREATE TABLE IF NOT EXISTS subscriptions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,18 +47,20 @@ class Subscription:
     last_run: str | None
     created_at: str
 
-    def describe(self) -> str:
-        """Say what the subscription is in a few words."""
+    def describe(self, _: Translate = ENGLISH.gettext) -> str:
+        """Say what the subscription is in a few words (in the language of `_`)."""
         if self.kind == "topic":
             topic = self.topic if len(self.topic) <= TOPIC_SHOWN else self.topic[: TOPIC_SHOWN - 1] + "…"
-            return f"alerts on “{topic}”"
+            return _("alerts on “{topic}”").format(topic=topic)
         if self.kind == "weekly":
-            return f"weekly digest, {WEEKDAYS[self.weekday or 0].title()} at {self.at}"
-        return f"daily digest at {self.at}"
+            return _("weekly digest, {weekday} at {time}").format(weekday=_(DAY_NAMES[self.weekday or 0]), time=self.at)
+        return _("daily digest at {time}").format(time=self.at)
 
 
 TOPIC_SHOWN = 120  # characters of a topic shown in lists and confirmations
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]  # as typed
+DAY_NAMES = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+             N_("Sunday")]
 _COLUMNS = "id, chat_id, kind, topic, at, weekday, cursor, last_run, created_at"
 
 
@@ -70,6 +75,8 @@ class Subscriptions:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(deliveries)")}
         if "state" not in columns:  # a log written before pending entries existed: all were sent
             self._db.execute("ALTER TABLE deliveries ADD COLUMN state TEXT NOT NULL DEFAULT 'sent'")
+        if "language" not in {row[1] for row in self._db.execute("PRAGMA table_info(chats)")}:
+            self._db.execute("ALTER TABLE chats ADD COLUMN language TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self._db.close()
@@ -138,6 +145,15 @@ class Subscriptions:
     def set_timezone(self, chat_id: int, name: str) -> None:
         self._db.execute("INSERT INTO chats (chat_id, timezone) VALUES (?, ?)"
                          " ON CONFLICT(chat_id) DO UPDATE SET timezone = excluded.timezone", (chat_id, name))
+
+    def language(self, chat_id: int) -> str:
+        """The language its deliveries are written in (Telegram's code; "" until known: English)."""
+        row = self._db.execute("SELECT language FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+        return row[0] if row else ""
+
+    def set_language(self, chat_id: int, code: str) -> None:
+        self._db.execute("INSERT INTO chats (chat_id, language) VALUES (?, ?)"
+                         " ON CONFLICT(chat_id) DO UPDATE SET language = excluded.language", (chat_id, code))
 
     def set_paused(self, chat_id: int, paused: bool) -> None:
         """Pause (the user blocked the bot) or resume a chat's deliveries."""

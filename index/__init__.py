@@ -22,6 +22,7 @@ from .models.packaged import use_cache_dir
 from .models.readers import load_reader
 from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
+from .text.languages import right_to_left
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 __all__ = [
@@ -31,5 +32,5 @@ __all__ = [
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
-    "load_reader", "use_cache_dir",
+    "load_reader", "use_cache_dir", "right_to_left",
 ]

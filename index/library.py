@@ -13,7 +13,8 @@ from .errors import DocumentNotFound, ModelMismatch, UnsupportedDocument
 from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, embed_questions, load_embedder
 from .models.reader import Reader
 from .models.readers import load_reader
-from .ranking.retrieval import default_threshold, rank, rank_within, search
+from .ranking.confidence import fitted
+from .ranking.retrieval import rank, rank_within, search
 from .sources import documents as loader
 from .sources import indexing
 from .sources.fetching import Fetcher
@@ -57,7 +58,8 @@ class Library:
         self.storage = open_storage(self.location, create)
         self.model_name = model
         self.runtime = runtime
-        self.threshold = default_threshold() if threshold is None else threshold
+        self.scorer = fitted(model)  # the confidence fitted on this model's signals
+        self.threshold = self.scorer.threshold if threshold is None else threshold
         self.chunk_tokens = chunk_tokens
         self.method = method
         self.fetcher = fetcher or Fetcher()
@@ -73,10 +75,7 @@ class Library:
                 "or choose another --index directory to build a new index."
             )
 
-    @property
-    def where(self) -> str:
-        """Where the index is, for messages."""
-        return self.storage.where
+    where = property(lambda self: self.storage.where, doc="Where the index is, for messages.")
 
     @property
     def local(self) -> SQLiteFile:
@@ -143,7 +142,7 @@ class Library:
         embedder = CachedEmbedder(self.embedder)
         embed_questions(embedder, topics)
         chunk_ids = self.storage.chunk_ids(document_ids)
-        ranked = [rank_within(topic, embedder, self.storage, chunk_ids) for topic in topics]
+        ranked = [rank_within(topic, embedder, self.storage, chunk_ids, self.scorer) for topic in topics]
         return [self._best_per_document(hits) for hits in ranked]
 
     def _best_per_document(self, hits: list[Hit]) -> list[Hit]:
@@ -179,7 +178,7 @@ class Library:
         embedder, reader = self.embedder, self.reader
         with self.storage.searching() as found:
             yield {"embedder": embedder, "vectors": found.dense, "lexical": found.lexical, "store": self.storage,
-                   "reader": reader}
+                   "reader": reader, "scorer": self.scorer}
 
     @property
     def reader(self) -> Reader | None:

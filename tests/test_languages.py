@@ -107,6 +107,6 @@ def test_bm25_keeps_to_the_questions_language():
     assert short[1] > 0 and short[2] > 0
 
 
-def test_right_to_left_is_told_by_the_first_strong_letter():
-    assert right_to_left(SAID["ar"]) and right_to_left("2024: " + SAID["ar"])
-    assert not right_to_left(SAID["en"]) and not right_to_left("NATO: " + SAID["ar"])
+def test_right_to_left_is_told_by_most_letters():
+    assert right_to_left(SAID["ar"]) and right_to_left("NATO 2024: " + SAID["ar"])
+    assert not right_to_left(SAID["en"]) and not right_to_left(SAID["en"] + " (الناتو)")

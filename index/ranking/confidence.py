@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import sentences
 
-MODEL_FILE = Path(__file__).with_name("confidence.json")
+MODEL_FILE = Path(__file__).with_name("confidence.json")  # fitted with the default model's signals
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,14 @@ class Model:
         path.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
+def model_file(embedding_model: str | None = None) -> Path:
+    """Where the confidence fitted on an embedding model's signals is: its own file
+    (`confidence.<model>.json`: another model's cosines sit on another scale) or the default's."""
+    own = MODEL_FILE.with_name(f"confidence.{embedding_model}.json")
+    return own if embedding_model and own.exists() else MODEL_FILE
+
+
 @functools.cache
-def fitted() -> Model:
-    """The shipped model (`confidence.json`), read once, on first use."""
-    return Model.load()
+def fitted(embedding_model: str | None = None) -> Model:
+    """The shipped confidence for an embedding model (`model_file`), read once, on first use."""
+    return Model.load(model_file(embedding_model))

@@ -12,7 +12,7 @@ from ..text.chunking import chunk_sentences
 from ..text.languages import detect
 from ..types import Answer, DocumentInfo, Hit, Span
 from . import sentences as answer_sentences
-from .confidence import Signals, fitted
+from .confidence import Model, Signals, fitted
 from .fusion import DEPTH, candidates
 
 # How well a sentence matches: its cosine to the question + this x its share of the question's words.
@@ -34,9 +34,9 @@ RERANK_DEPTH = 5
 READ_PER_CHUNK = 2
 
 
-def default_threshold() -> float:
-    """The fitted "not found" threshold (index/ranking/confidence.json)."""
-    return fitted().threshold
+def default_threshold(embedding_model: str | None = None) -> float:
+    """The fitted "not found" threshold for an embedding model (index/ranking/confidence.py)."""
+    return fitted(embedding_model).threshold
 
 
 def search(question: str, k: int, threshold: float, every: bool = False, **parts) -> Answer:
@@ -57,7 +57,7 @@ def search(question: str, k: int, threshold: float, every: bool = False, **parts
 
 def rank(
     question: str, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
-    store: Storage, method: str = "hybrid", reader: Reader | None = None,
+    store: Storage, method: str = "hybrid", reader: Reader | None = None, scorer: Model | None = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
@@ -74,11 +74,11 @@ def rank(
     ranked = [(chunks[i], cosine, key) for i, cosine, key in found if i in chunks]
     hybrid = method == "hybrid"
     return _pick_answers(question, query, embedder, store, ranked, rerank=hybrid,
-                         reader=reader if hybrid else None)[:k]
+                         reader=reader if hybrid else None, scorer=scorer or fitted())[:k]
 
 
 def rank_within(
-    question: str, embedder: Embedder, store: Storage, chunk_ids: list[int]
+    question: str, embedder: Embedder, store: Storage, chunk_ids: list[int], scorer: Model | None = None,
 ) -> list[Hit]:
     """Rank only the given chunks (exactly, by brute force): is a new document on a topic?"""
     if not question.strip() or not chunk_ids:
@@ -89,15 +89,18 @@ def rank_within(
     cosines = store.chunk_vectors(ids) @ query
     order = np.argsort(-cosines, kind="stable")
     ranked = [(chunks[ids[i]], float(cosines[i]), float(cosines[i])) for i in order]
-    return _pick_answers(question, query, embedder, store, ranked)
+    return _pick_answers(question, query, embedder, store, ranked, scorer=scorer or fitted())
 
 
 def _pick_answers(
     question: str, query: np.ndarray, embedder: Embedder, store: Storage,
     ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True, reader: Reader | None = None,
+    scorer: Model | None = None,
 ) -> list[Hit]:
-    """Choose each chunk's answering sentence, score its confidence, drop hits that repeat an
-    answer already chosen, and (with `rerank`) reorder the top chunks by their best sentence."""
+    """Choose each chunk's answering sentence, score its confidence (`scorer`: fitted on the
+    embedding model's signals), drop hits that repeat an answer already chosen, and (with
+    `rerank`) reorder the top chunks by their best sentence."""
+    scorer = scorer or fitted()
     sentences = [_sentences(chunk) for chunk, *_ in ranked]
     depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence vector is read at all
     compared = [span for spans in sentences[:depth] for span in spans]
@@ -113,14 +116,14 @@ def _pick_answers(
     unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near)
               for spans, keys, near in zip(sentences, words, sentence_cosines)]
     # The reader learnt English: another language takes the path without it (the confidence has one).
-    readings = _read(question, sentences[:depth], unread, reader) if reader and language == "en" else []
+    readings = _read(question, sentences[:depth], unread, reader, scorer) if reader and language == "en" else []
     scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
     for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
         read = readings[position] if position < len(readings) else None
         # The reader's score is the last feature (0 when not read).
         rows = [row[:-1] + (r,) for row, r in zip(unread[position], read)] if read else unread[position]
-        chooser = fitted().sentence_weights if read else fitted().unread_weights
+        chooser = scorer.sentence_weights if read else scorer.unread_weights
         best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
         answer_key = (chunk.document.id, spans[best].start, spans[best].end)
         if answer_key in seen:
@@ -139,20 +142,20 @@ def _pick_answers(
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
         order = key + RERANK_WEIGHT * matching if position < depth else key
-        hit = Hit(info, chunk.id, quote, spans[best], fitted().confidence(signals), signals)
+        hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals)
         scored.append((position >= depth, -order, hit))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
 
 
 def _read(question: str, sentences: list[list[Span]], unread: list[list[tuple[float, ...]]],
-          reader: Reader) -> list[list[float]]:
+          reader: Reader, scorer: Model) -> list[list[float]]:
     """The reader's scores of the top chunks' sentences, 0 for those it skips (a cascade): of
     each chunk, only the READ_PER_CHUNK sentences the cheap features (`unread`: cosine, shared
     words, neighbours, answer type) rank best are read; the others count as read at 0."""
     chosen: list[list[int]] = []
     for spans, rows in zip(sentences, unread):
-        ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], fitted().unread_weights))
+        ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], scorer.unread_weights))
         chosen.append(sorted(ranked[:READ_PER_CHUNK] if READ_PER_CHUNK else ranked))
     scores = iter(reader.score(question, [spans[i].text for spans, picked in zip(sentences, chosen)
                                           for i in picked]).tolist())

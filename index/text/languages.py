@@ -178,11 +178,10 @@ def analyzer(language: str) -> Analyzer:
 
 
 def right_to_left(text: str) -> bool:
-    """Does the text start (its first strong letter) in a right-to-left script?"""
+    """Is the text mostly in a right-to-left script (more of its letters read from the right)?"""
+    right = left = 0
     for char in text:
         direction = unicodedata.bidirectional(char)
-        if direction in ("R", "AL"):
-            return True
-        if direction == "L":
-            return False
-    return False
+        right += direction in ("R", "AL")
+        left += direction == "L"
+    return right > left

@@ -86,11 +86,12 @@ class FakeBotAPI:
         return update
 
     def message(self, text: str, chat_id: int = 42, chat_type: str = "private", user_id: int = 42,
-                reply_to: dict | None = None, **extra) -> dict:
-        """Send a text message from a user; returns the message as the bot will see it."""
+                reply_to: dict | None = None, language_code: str | None = None, **extra) -> dict:
+        """Send a text message from a user (whose app is set to `language_code`); returns the
+        message as the bot will see it."""
         message = {
             "message_id": next(self._message_ids), "date": int(time.time()),
-            "chat": _chat(chat_id, chat_type), "from": _user(user_id), "text": text, **extra,
+            "chat": _chat(chat_id, chat_type), "from": _user(user_id, language_code), "text": text, **extra,
         }
         entities = _entities(text)
         if entities:
@@ -100,10 +101,10 @@ class FakeBotAPI:
         self.push(message=message)
         return message
 
-    def press(self, bot_message: dict, data: str, user_id: int = 42) -> dict:
+    def press(self, bot_message: dict, data: str, user_id: int = 42, language_code: str | None = None) -> dict:
         """Press an inline button under a message the bot sent."""
         return self.push(callback_query={
-            "id": str(next(self._ids)), "from": _user(user_id), "chat_instance": "ci",
+            "id": str(next(self._ids)), "from": _user(user_id, language_code), "chat_instance": "ci",
             "message": bot_message, "data": data,
         })
 
@@ -287,8 +288,10 @@ def _chat(chat_id: int, chat_type: str) -> dict:
     return chat
 
 
-def _user(user_id: int) -> dict:
-    return {"id": user_id, "is_bot": False, "first_name": "Ada", "username": f"user{user_id}"}
+def _user(user_id: int, language_code: str | None = None) -> dict:
+    """A user as the Bot API describes one (`language_code`: their app's IETF tag, when known)."""
+    user = {"id": user_id, "is_bot": False, "first_name": "Ada", "username": f"user{user_id}"}
+    return {**user, "language_code": language_code} if language_code else user
 
 
 def _entities(text: str) -> list[dict]:
