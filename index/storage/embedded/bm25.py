@@ -15,10 +15,11 @@ import bm25s
 import numpy as np
 import scipy.sparse
 
-from ...text.languages import DEFAULT, analyzer, detect
+from ...text.languages import DEFAULT, analyzer, detect, shared
 from ...text.tokens import B, K1, VERSION, analysed
 
 log = logging.getLogger(__name__)
+CROSSING = True  # score other languages' chunks by the shared words (False: not at all); an experiment's switch
 
 
 
@@ -135,9 +136,19 @@ class LexicalIndex:
 
     def scores(self, question: str) -> np.ndarray:
         """Return the BM25 score of every chunk (aligned with `ids`) for a question, read in its
-        language; chunks in another language score 0 (see `foreign`)."""
+        language; chunks in another language are scored by the words any language shares
+        (`languages.shared`: figures, and words in another script than the question's)."""
         language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
         words = analyzer(language or DEFAULT).tokens(question)
+        scores = self._scored(words)
+        if language:
+            foreign = self.foreign(language)
+            if foreign.any():
+                common = [w for w in words if shared(w, language)] if CROSSING else []
+                scores[foreign] = self._scored(common)[foreign] if common else 0.0
+        return scores
+
+    def _scored(self, words: list[str]) -> np.ndarray:
         base = np.zeros(len(self.base_ids), dtype=np.float32)
         if self._retriever is not None:
             known = [w for w in words if w in self._retriever.vocab_dict]
@@ -145,10 +156,7 @@ class LexicalIndex:
                 base = np.asarray(self._retriever.get_scores(known), dtype=np.float32)
                 base[self._dead] = 0.0
         recent = self._recent.scores(words, self._base_df, len(self.base_ids), self._base_length)
-        scores = np.concatenate([base, recent])
-        if language:
-            scores[self.foreign(language)] = 0.0
-        return scores
+        return np.concatenate([base, recent])
 
     def foreign(self, language: str) -> np.ndarray:
         """Which chunks are known to be in another language than `language`. A question in one
