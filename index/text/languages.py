@@ -67,10 +67,6 @@ SCRIPTS = {
     "ETHIOPIC": ("am", "ti"), "TIBETAN": ("bo",), "ORIYA": ("or",), "THAANA": ("dv",),
 }
 _NOT_LATIN = frozenset(language for languages in SCRIPTS.values() for language in languages)
-_SCRIPTS_OF: dict[str, set[str]] = {"ja": {"CJK"}}  # Japanese writes Chinese characters too
-for _name, _languages in SCRIPTS.items():
-    for _language in _languages:
-        _SCRIPTS_OF.setdefault(_language, set()).add(_name)
 
 
 def detect(text: str, otherwise: str = DEFAULT) -> str:
@@ -178,15 +174,6 @@ def analyzer(language: str) -> Analyzer:
             language) else frozenset()
     name = _SNOWBALL.get(language)
     return Analyzer(language, stop, Stemmer.Stemmer(name) if name else None)
-
-
-def shared(token: str, language: str) -> bool:
-    """Whether a token of a question in `language` may match a passage in another language: a
-    figure ("1949", "49"), or a word in another script than the language's own (a Latin name
-    in a Chinese or Russian question)."""
-    if token.isdigit():
-        return True
-    return any(char.isalpha() for char in token) and _script(token)[0] not in _SCRIPTS_OF.get(language, {"LATIN"})
 
 
 def right_to_left(text: str) -> bool:
