@@ -2,7 +2,7 @@
 one run: ingest throughput, the copy of an index (`verbatim migrate`: no embedding), question
 latency p50 / p95 and Recall@1 on the same documents and questions.
 
-Usage: python benchmarks/backends.py [--file XQUAD] [--limit N] [--reader] [--no-server]
+Usage: python benchmarks/backends.py [--file XQUAD] [--limit N] [--reader] [--no-server] [--model NAME]
 
 Documents are XQuAD's 240 paragraphs, questions the report half (first --limit of 567). One model
 is loaded and shared, so each backend embeds every chunk itself (nothing cached between them).
@@ -52,10 +52,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=300, help="questions asked of each backend")
     parser.add_argument("--reader", action="store_true", help="answer with the reader on (the bot's default)")
     parser.add_argument("--no-server", action="store_true", help="skip the milvus-lite server")
+    parser.add_argument("--model", default="all-MiniLM-L6-v2", help="the embedding model (VERBATIM_MODEL)")
     args = parser.parse_args()
     documents, questions = load_squad(args.file)
     questions = squad_part(documents, questions, "report")[1][: args.limit]
-    embedder = load_embedder("all-MiniLM-L6-v2", "onnx")
+    embedder = load_embedder(args.model, "onnx")
     embedder.embed(["warm up"])
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -74,7 +75,8 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(10)
-    print(f"{len(documents)} documents, {len(questions)} questions, reader {'on' if args.reader else 'off'}")
+    print(f"{len(documents)} documents, {len(questions)} questions, model {args.model}, "
+          f"reader {'on' if args.reader else 'off'}")
     print("| backend | chunks | ingest documents/s | chunks/s | copy documents/s | question p50 / p95 ms | Recall@1 |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:

@@ -191,6 +191,8 @@ def main() -> None:
     parser.add_argument("--runtime", default="onnx", choices=("onnx", "onnx-int8", "torch"),
                         help="the reader's runtime (as VERBATIM_RUNTIME)")
     parser.add_argument("--model", default=DEFAULT_MODEL, help="the embedding model (VERBATIM_MODEL)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="with --from-trials: report the shipped fit on the saved trials, fit nothing")
     parser.add_argument("--languages", default="en,ru,zh",
                         help="another model's tuning languages (XQuAD's tuning half in each)")
     parser.add_argument("--only", action="append",
@@ -225,6 +227,9 @@ def main() -> None:
         CACHE.write_bytes(pickle.dumps(embedder._vectors))
         TRIALS.write_bytes(pickle.dumps(results))  # for a closer look, or a refit (--from-trials)
 
+    if args.report_only:  # the shipped fit, on whatever sets have trials
+        report(results, Model.load(model_file(args.model if other else None)))
+        return
     tune = [results[name] for name in TUNING]
     X, y, w = features([r for reports in tune for r in reports])
     fitted = HistGradientBoostingClassifier(monotonic_cst=[MONOTONIC[n] for n in NAMES], **TREES)
@@ -243,24 +248,10 @@ def main() -> None:
                   unread_weights)
     ours = np.array([model.confidence(Signals(*row)) for row in X])
     assert np.allclose(ours, fitted.predict_proba(X)[:, 1], atol=1e-6), "exported trees disagree"
-    for reports in results.values():  # rescore every trial with the fitted model
-        for report in reports:
-            report.trials = [replace(t, hits=tuple(
-                replace(h, score=model.confidence(h.signals))
-                for h in t.hits)) for t in report.trials]
+    rescore(results, model)
     threshold = choose_threshold([results[name] for name in THRESHOLD_SETS])
     print(f"threshold (answers >= {ANSWERED} of {' and '.join(THRESHOLD_SETS)} at every size): {threshold:.3f}\n")
-    print("| data | size | answerable | answered, right passage first | unanswerable declined "
-          "| declined, answer-free | 'not found' precision | SQuAD 2.0 unanswerable declined |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, reports in results.items():
-        table(name, reports, threshold)
-    print("\n| data | Recall@1 (all passages) | answer sentence@1 |\n|---|---|---|")
-    for name, reports in results.items():
-        whole = [t for r in reports if r.size == 0 for t in r.trials if t.answerable and t.hits]
-        first = [t for t in whole if t.hits[0].document.source in t.question.relevant]
-        bold = [t for t in first if any(a.lower() in t.hits[0].sentence.text.lower() for a in t.question.answers)]
-        print(f"| {name} | {len(first) / max(1, len(whole)):.3f} | {len(bold) / max(1, len(whole)):.3f} |")
+    report(results, replace(model, threshold=threshold))
     if args.write:
         target = MODEL_FILE.with_name(f"confidence.{args.model}.json") if other else model_file()
         about = (f"XQuAD even articles in {args.languages}; sizes 1/10/all, model {args.model}, reader on "
@@ -269,6 +260,32 @@ def main() -> None:
                  f"held-out even articles; sizes 1/10/all, reader on {args.runtime}")
         replace(model, threshold=round(threshold, 3)).save(target, fitted_on=about + "; by benchmarks/fit_confidence.py")
         print(f"\nwrote {target}")
+    if not CACHE.exists() or args.from_trials:  # the sentences embedded for the pairs, for the next refit
+        CACHE.write_bytes(pickle.dumps(embedder._vectors))
+
+
+def rescore(results: dict, model: Model) -> None:
+    """Every trial's hits scored by `model` (their signals as recorded)."""
+    for reports in results.values():
+        for report in reports:
+            report.trials = [replace(t, hits=tuple(replace(h, score=model.confidence(h.signals)) for h in t.hits))
+                             for t in report.trials]
+
+
+def report(results: dict, model: Model) -> None:
+    """The "not found" table at the model's threshold, and Recall@1 / answer sentence at "all"."""
+    rescore(results, model)
+    print("| data | size | answerable | answered, right passage first | unanswerable declined "
+          "| declined, answer-free | 'not found' precision | SQuAD 2.0 unanswerable declined |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, reports in results.items():
+        table(name, reports, model.threshold)
+    print("\n| data | Recall@1 (all passages) | answer sentence@1 |\n|---|---|---|")
+    for name, reports in results.items():
+        whole = [t for r in reports if r.size == 0 for t in r.trials if t.answerable and t.hits]
+        first = [t for t in whole if t.hits[0].document.source in t.question.relevant]
+        bold = [t for t in first if any(a.lower() in t.hits[0].sentence.text.lower() for a in t.question.answers)]
+        print(f"| {name} | {len(first) / max(1, len(whole)):.3f} | {len(bold) / max(1, len(whole)):.3f} |")
 
 
 if __name__ == "__main__":
