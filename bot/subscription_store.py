@@ -139,30 +139,33 @@ class Subscriptions:
 
     def timezone(self, chat_id: int) -> str:
         """Return the chat's timezone name (UTC until set)."""
-        row = self._db.execute("SELECT timezone FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-        return row[0] if row else "UTC"
+        return self._chat(chat_id, "timezone", "UTC")
 
     def set_timezone(self, chat_id: int, name: str) -> None:
-        self._db.execute("INSERT INTO chats (chat_id, timezone) VALUES (?, ?)"
-                         " ON CONFLICT(chat_id) DO UPDATE SET timezone = excluded.timezone", (chat_id, name))
+        self._set_chat(chat_id, "timezone", name)
 
     def language(self, chat_id: int) -> str:
         """The language its deliveries are written in (Telegram's code; "" until known: English)."""
-        row = self._db.execute("SELECT language FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-        return row[0] if row else ""
+        return self._chat(chat_id, "language", "")
 
     def set_language(self, chat_id: int, code: str) -> None:
-        self._db.execute("INSERT INTO chats (chat_id, language) VALUES (?, ?)"
-                         " ON CONFLICT(chat_id) DO UPDATE SET language = excluded.language", (chat_id, code))
+        self._set_chat(chat_id, "language", code)
 
     def set_paused(self, chat_id: int, paused: bool) -> None:
         """Pause (the user blocked the bot) or resume a chat's deliveries."""
-        self._db.execute("INSERT INTO chats (chat_id, paused) VALUES (?, ?)"
-                         " ON CONFLICT(chat_id) DO UPDATE SET paused = excluded.paused", (chat_id, int(paused)))
+        self._set_chat(chat_id, "paused", int(paused))
+
+    def _chat(self, chat_id: int, column: str, default):
+        row = self._db.execute(f"SELECT {column} FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
+        return row[0] if row else default
+
+    def _set_chat(self, chat_id: int, column: str, value) -> None:
+        """One of a chat's settings (the column is one of ours, never the user's)."""
+        self._db.execute(f"INSERT INTO chats (chat_id, {column}) VALUES (?, ?)"
+                         f" ON CONFLICT(chat_id) DO UPDATE SET {column} = excluded.{column}", (chat_id, value))
 
     def paused(self, chat_id: int) -> bool:
-        row = self._db.execute("SELECT paused FROM chats WHERE chat_id = ?", (chat_id,)).fetchone()
-        return bool(row and row[0])
+        return bool(self._chat(chat_id, "paused", 0))
 
     def delivered(self, subscription_id: int, document_ids: list[str]) -> set[str]:
         """Return which of these documents this subscription already received."""

@@ -74,7 +74,7 @@ def rank(
     ranked = [(chunks[i], cosine, key) for i, cosine, key in found if i in chunks]
     hybrid = method == "hybrid"
     return _pick_answers(question, query, embedder, store, ranked, rerank=hybrid,
-                         reader=reader if hybrid else None, scorer=scorer or fitted())[:k]
+                         reader=reader if hybrid else None, scorer=scorer)[:k]
 
 
 def rank_within(
@@ -89,7 +89,7 @@ def rank_within(
     cosines = store.chunk_vectors(ids) @ query
     order = np.argsort(-cosines, kind="stable")
     ranked = [(chunks[ids[i]], float(cosines[i]), float(cosines[i])) for i in order]
-    return _pick_answers(question, query, embedder, store, ranked, scorer=scorer or fitted())
+    return _pick_answers(question, query, embedder, store, ranked, scorer=scorer)
 
 
 def _pick_answers(
