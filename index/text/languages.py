@@ -82,9 +82,16 @@ def guess(text: str) -> tuple[str, float]:
     weighed by the detector's probability): a paragraph that opens with foreign names in
     parentheses is still read in the language of the rest. (DEFAULT, 0 for a text without
     letters.)"""
+    return _guessed(text[:SAMPLE])
+
+
+@functools.lru_cache(maxsize=1024)
+def _guessed(sample: str) -> tuple[str, float]:
+    """`guess` of a text's first SAMPLE characters, remembered: a question is read once for its
+    BM25 tokens and once for its words' weights."""
     votes: dict[str, float] = {}
     total = 0.0
-    for piece in _SENTENCE_END.split(text[:SAMPLE]):
+    for piece in _SENTENCE_END.split(sample):
         piece = " ".join(piece.split())
         script, letters = _script(piece)
         if script == "CJK" and _KANA.search(piece):
