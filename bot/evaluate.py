@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from index import (
+    READINGS, conversation_part, evaluate_conversations, load_conversations,
     calibrate, evaluate as run, figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part,
 )
 
@@ -107,6 +108,43 @@ def ester(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, 
     """ESTER news questions (e.g. final_dev_ans_gen.json): the same figures as `eval squad`."""
     documents, questions = load_ester(file)
     _report(obj, documents, questions[:limit] if limit else questions, True, as_json, 10, keep, sizes)
+
+
+@evaluate.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--part", type=click.Choice(["all", "tune", "report"]), default="all", show_default=True,
+              help="Conversations to use: even-numbered (tune: constants were chosen on them), odd (report), all.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--limit", type=int, help="Only the first N conversations (a quick look).")
+@click.pass_obj
+def conversations(obj, file: Path, part: str, as_json: bool, limit: int | None) -> None:
+    """Follow-up questions (TREC CAsT 2022 topics): every answer passage a document; each turn
+    searched as typed (raw), as the bot reads it in its thread (bot) and as a person rewrote it
+    (rewrite). Prints Recall@1/@5 of each, on all turns, on turns that lean on earlier ones and on
+    self-contained turns."""
+    try:
+        documents, threads = load_conversations(file)
+    except (ValueError, KeyError) as error:
+        raise click.UsageError(f"{file}: not a CAsT topics file ({error})") from None
+    if not documents:
+        raise click.UsageError(f"{file} has no answer passages (CAsT 2019/2020 give MS MARCO ids, not text): "
+                               "use a file with `response` passages, as CAsT 2022's")
+    threads = conversation_part(threads, part)[:limit]
+    settings = obj.settings
+    with tempfile.TemporaryDirectory() as scratch:
+        library = open_library(settings, settings.location().scratch(Path(scratch), "conversations"), create=True)
+        library.add(documents, progress=not as_json, summaries=False)
+        results = evaluate_conversations(library, threads)
+        library.drop()
+        library.close()
+    if as_json:
+        click.echo(json.dumps({"documents": len(documents), "conversations": len(threads), **results}))
+        return
+    click.echo(f"{len(documents)} passages, {len(threads)} conversations; Recall@1 / Recall@5")
+    click.echo("| turns | count | " + " | ".join(READINGS) + " |\n|---|---|" + "---|" * len(READINGS))
+    for subset, row in results.items():
+        cells = " | ".join(f'{row[f"{name} R@1"]:.3f} / {row[f"{name} R@5"]:.3f}' for name in READINGS)
+        click.echo(f"| {subset} | {row['turns']} | {cells} |")
 
 
 def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None,

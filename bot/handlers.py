@@ -3,6 +3,7 @@
 import asyncio
 import html
 import logging
+from dataclasses import replace
 
 from telegram import (
     InlineKeyboardButton,
@@ -13,12 +14,13 @@ from telegram import (
 )
 from telegram.ext import ApplicationHandlerStop
 
-from index import Answer, IndexUnavailable
+from index import Answer, IndexUnavailable, in_thread, set_aside
 
 from . import formatting
 from .i18n import N_, words_for
 from .sending import possibly_delivered
 from .state import Context
+from .threads import Earlier
 from .jobs import resume
 from .updates import typing
 
@@ -155,14 +157,41 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         await message.reply_text(formatting.escape(_(
             "That is a long message. Please ask in under {limit:,} characters.").format(limit=settings.max_question_chars)))
         return
+    earlier = _earlier(update, context)
+    searched = in_thread(question, earlier.searched, earlier.answer) if earlier else question
     async with typing(context.bot, message.chat_id):
-        answer = await asyncio.to_thread(context.bot_data.library.search, question, settings.max_results)
-    key = context.bot_data.answers.remember(answer, message.chat_id)
-    await message.reply_html(
-        formatting.answer_html(answer, 0, settings.quotes_per_message, _),
+        answer = await asyncio.to_thread(context.bot_data.library.search, searched, settings.max_results)
+    if earlier and searched != question:  # the passage just quoted comes last: it was seen
+        answer = replace(answer, hits=tuple(set_aside(answer.hits, earlier.chunk_id)))
+    typed = question if searched != question else ""
+    key = context.bot_data.answers.remember(answer, message.chat_id, typed)
+    sent = await message.reply_html(
+        formatting.answer_html(answer, 0, settings.quotes_per_message, _, typed),
         reply_markup=_pager(answer, key, 0, settings.quotes_per_message, _),
         do_quote=True,
     )
+    context.bot_data.threads.remember(message.chat_id, [message.message_id, sent.message_id], answer.question,
+                                      answer.hits[0].sentence.text if answer.found else "",
+                                      context.bot_data.clock().timestamp(),
+                                      answer.hits[0].chunk_id if answer.found else None)
+
+
+def _earlier(update: Update, context: Context) -> Earlier | None:
+    """The question a new one follows, if any: the one asked or answered by the message it
+    replies to (a message of the user's own that the bot did not answer counts as a question),
+    else, in a private chat, the last question asked there in the last few minutes."""
+    message, threads = update.effective_message, context.bot_data.threads
+    replied = message.reply_to_message
+    if replied is not None:
+        earlier = threads.of_message(message.chat_id, replied.message_id)
+        own = replied.from_user is not None and message.from_user is not None and replied.from_user.id == message.from_user.id
+        if earlier is None and own and replied.text:
+            earlier = Earlier(replied.text, "", 0.0)
+        return earlier
+    minutes = context.bot_data.settings.thread_minutes
+    if message.chat.type != "private" or minutes <= 0:
+        return None
+    return threads.last(message.chat_id, context.bot_data.clock().timestamp() - 60 * minutes)
 
 
 def _pager(answer: Answer, key: str, page: int, per_page: int, _) -> InlineKeyboardMarkup | None:
@@ -185,7 +214,8 @@ async def more(update: Update, context: Context) -> None:
     query = update.callback_query
     _ = words_for(update).gettext
     key, page_text = ((query.data or "") + "::").split(":")[1:3]
-    answer = context.bot_data.answers.get(key, _chat_of(query))
+    answers = context.bot_data.answers
+    answer = answers.get(key, _chat_of(query))
     per_page = context.bot_data.settings.quotes_per_message
     if answer is None or not page_text.isdigit() or len(page_text) > 3:
         await query.answer(_("That answer is too old for me to page through. Please ask again."),
@@ -194,7 +224,7 @@ async def more(update: Update, context: Context) -> None:
     page = min(int(page_text), formatting.page_count(answer, per_page) - 1)
     await query.answer()
     await query.edit_message_text(
-        formatting.answer_html(answer, page, per_page, _),
+        formatting.answer_html(answer, page, per_page, _, answers.typed(key)),
         reply_markup=_pager(answer, key, page, per_page, _),
     )
 

@@ -11,6 +11,7 @@ from index import Library
 from .answers import RecentAnswers
 from .config import Settings
 from .subscription_store import Subscriptions
+from .threads import Threads
 
 
 def utc_now() -> dt.datetime:
@@ -25,6 +26,7 @@ class BotState:
     library: Library
     settings: Settings
     subscriptions: Subscriptions
+    threads: Threads
 
     def __init__(self) -> None:
         self.answers = RecentAnswers()  # for More and "Tell me when" buttons

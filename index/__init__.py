@@ -14,9 +14,12 @@ from .errors import (
 from .evaluation.calibration import SIZES, SizeReport, calibrate
 from .evaluation.measures import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
 from .evaluation.measures import run as evaluate
+from .evaluation.conversations import READINGS, load_conversations
+from .evaluation.conversations import part as conversation_part, run as evaluate_conversations
 from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
+from .text.followups import in_thread, set_aside
 from .storage import Location
 from .models.packaged import use_cache_dir
 from .models.readers import load_reader
@@ -32,5 +35,6 @@ __all__ = [
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
-    "load_reader", "use_cache_dir", "right_to_left",
+    "load_reader", "use_cache_dir", "right_to_left", "in_thread", "set_aside",
+    "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
 ]
