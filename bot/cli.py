@@ -73,7 +73,7 @@ def documents(obj: Context, index_dir: Path | None, as_json: bool) -> None:
     """List the documents in the index."""
     docs = obj.library(index_dir).documents()
     if as_json:
-        click.echo(json.dumps([asdict(d) for d in docs], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([listing(d) for d in docs], ensure_ascii=False, indent=2))
         return
     for doc in docs:
         date = doc.published[:10] if doc.published else "----------"
@@ -127,6 +127,12 @@ def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json
         answer = library.search(text, k, every=as_json)
         click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if as_json
                    else formatting.answer_plain(answer) + ("\n" if batch else ""))
+
+
+def listing(document) -> dict:
+    """A listed document in the shape `documents --json` has always had (`show --json` says whether
+    its text was read from an image)."""
+    return {k: v for k, v in asdict(document).items() if k != "from_image"}
 
 
 def answer_json(answer: Answer) -> dict:
@@ -189,7 +195,7 @@ def digest(obj: Context, index_dir: Path | None, since: str, as_json: bool) -> N
     items = obj.library(index_dir).digest(since=since)
     if as_json:
         click.echo(json.dumps([{**summary_json(item.summary),
-                                "sources": [asdict(d) for d in item.sources]} for item in items],
+                                "sources": [listing(d) for d in item.sources]} for item in items],
                               ensure_ascii=False, indent=2))
         return
     for number, item in enumerate(items, start=1):

@@ -42,13 +42,15 @@ class Settings:
     quotes_per_message: int = 3
     max_results: int = 9
     max_question_chars: int = 1000
+    thread_minutes: float = 5.0  # a private chat's question that cannot stand alone follows the last one this recent
     max_subscriptions: int = 25  # per chat
     delivery: str = "at-least-once"  # after a crash mid-send: send again, or count it as delivered
     log_level: str = "INFO"
     watch_interval: float = 30.0
     feed_interval: float = 900.0
     max_upload_mb: int = 20
-    upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf"})
+    upload_types: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".png", ".jpg", ".jpeg",
+                                              ".webp"})  # pictures are read by OCR (the `ocr` extra)
     allow_private_hosts: frozenset[str] = frozenset()
     cache_dir: Path = Path.home() / ".cache" / "verbatim"  # exported models (XDG_CACHE_HOME/verbatim)
 
@@ -88,6 +90,7 @@ class Settings:
             quotes_per_message=_number(env, "VERBATIM_QUOTES_PER_MESSAGE", 3, int),
             max_results=_number(env, "VERBATIM_MAX_RESULTS", defaults.max_results, int),
             max_question_chars=_number(env, "VERBATIM_MAX_QUESTION_CHARS", 1000, int),
+            thread_minutes=_number(env, "VERBATIM_THREAD_MINUTES", defaults.thread_minutes, float),
             max_subscriptions=_number(env, "VERBATIM_MAX_SUBSCRIPTIONS", defaults.max_subscriptions, int),
             delivery=_choice(get("VERBATIM_DELIVERY"), "VERBATIM_DELIVERY", DELIVERIES) or defaults.delivery,
             log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),

@@ -13,6 +13,8 @@ from .i18n import ENGLISH, N_, Translate
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the text after entity parsing
 NOT_FOUND = N_("I couldn't find that in the documents.")
 TITLE_LIMIT = 200
+SEARCHED = N_("Searched: {question}")
+FROM_IMAGE = N_("(text read from an image)")
 WEAK_LABEL = N_("The closest passage is a weak match and may not answer your question:")
 _RLM, _FSI, _PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark; first-strong isolate and its end
 # A text fragment longer than this quotes the sentence's first and last words instead (the
@@ -95,6 +97,9 @@ def source_line(doc: DocumentInfo, sentence: str | None = None, _: Translate = E
         label = escape(_("source"))
         parts_html.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
         parts_plain.append(link)
+    if doc.from_image:  # the words are what the OCR read: say so, a reader may check the picture
+        parts_html.append(escape(_(FROM_IMAGE)))
+        parts_plain.append(_(FROM_IMAGE))
     return " · ".join(parts_html), " · ".join(parts_plain)
 
 
@@ -143,20 +148,29 @@ def directed(body: str, text: str) -> str:
     return _RLM + body.replace("\n", "\n" + _RLM)
 
 
-def answer_html(answer: Answer, page: int = 0, per_page: int = 3, _: Translate = ENGLISH.gettext) -> str:
+def answer_html(answer: Answer, page: int = 0, per_page: int = 3, _: Translate = ENGLISH.gettext,
+                typed: str = "") -> str:
     """Render one page of an answer as a Telegram HTML message within the length limit, the
-    bot's own words in the user's language (`_`), the quotes as written."""
+    bot's own words in the user's language (`_`), the quotes as written. When the user typed
+    something else than what was searched (a follow-up read in its thread), the message
+    opens with what was searched."""
+    searched = searched_html(answer.question, _) if typed and typed.strip() != answer.question else ""
     if not answer.found:
         if not answer.hits:
-            return escape(_(NOT_FOUND))
+            return searched + escape(_(NOT_FOUND))
         header = f"{_(NOT_FOUND)}\n\n{_(WEAK_LABEL)}\n"
-        room = MESSAGE_LIMIT - telegram_length(header) - 8
-        return escape(header) + quote_html(answer.hits[0], room, _)
+        room = MESSAGE_LIMIT - telegram_length(searched + header) - 8
+        return searched + escape(header) + quote_html(answer.hits[0], room, _)
     hits = answer.hits[page * per_page : (page + 1) * per_page]
     header = page_header(answer, page, per_page, _)
-    room = (MESSAGE_LIMIT - telegram_length(header) - 4 * len(hits)) // max(1, len(hits))
+    room = (MESSAGE_LIMIT - telegram_length(searched + header) - 4 * len(hits)) // max(1, len(hits))
     blocks = [quote_html(hit, room, _) for hit in hits]
-    return escape(header) + "\n\n".join(blocks)
+    return searched + escape(header) + "\n\n".join(blocks)
+
+
+def searched_html(question: str, _: Translate = ENGLISH.gettext) -> str:
+    """The line that says what was searched for a follow-up, in italics (at most 300 characters)."""
+    return f"<i>{escape(_(SEARCHED).format(question=clip(question, 300)))}</i>\n\n"
 
 
 def page_header(answer: Answer, page: int, per_page: int, _: Translate = ENGLISH.gettext) -> str:

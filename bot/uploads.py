@@ -1,7 +1,9 @@
 """Admins add documents from Telegram: a file sent to the bot, or /ingest URL."""
 
 import asyncio
+import contextlib
 import logging
+import time
 from pathlib import Path
 
 from telegram import Update
@@ -17,6 +19,8 @@ from .updates import typing
 
 log = logging.getLogger(__name__)
 
+STATUS_PAGES = 3  # scans of this many pages or more say how far the OCR has got
+STATUS_SECONDS = 5.0
 ADMINS_ONLY = N_("Only the bot's administrators can add documents. Ask one of them to add it for you.")
 
 
@@ -52,16 +56,94 @@ async def receive_document(update: Update, context: Context) -> None:
         await message.reply_text(escape(_("I couldn't download {name} from Telegram. Please send it again.").format(
             name=name)))
         return
-    source = f"telegram:{document.file_unique_id}/{name}"
+    # In the background: a 50-page scan takes minutes of OCR, and the admin may ask meanwhile.
+    context.application.create_task(_add(update, context, data, name, f"telegram:{document.file_unique_id}/{name}"),
+                                    update=update)
+
+
+async def receive_photo(update: Update, context: Context) -> None:
+    """Read a photo an admin sent (a page, a notice, a screenshot) by OCR and add its text."""
+    message = update.effective_message
+    _ = words_for(update).gettext
+    if not _is_admin(update, context):
+        await message.reply_text(escape(_(ADMINS_ONLY)))
+        return
+    photo = message.photo[-1]  # the largest size Telegram kept
     try:
-        parsed = await asyncio.to_thread(parse_file, data, name, source)  # a PDF parse takes a while
+        data = bytes(await (await photo.get_file()).download_as_bytearray())
+    except TelegramError as error:
+        log.warning("could not download a photo: %s", error)
+        await message.reply_text(escape(_("I couldn't download {name} from Telegram. Please send it again.").format(
+            name=_("the photo"))))
+        return
+    name = f"photo-{message.date:%Y-%m-%d-%H%M}.jpg"
+    context.application.create_task(_add(update, context, data, name, f"telegram:{photo.file_unique_id}/{name}"),
+                                    update=update)
+
+
+async def _add(update: Update, context: Context, data: bytes, name: str, source: str) -> None:
+    """Read a file (by OCR for pictures and scans, saying how far it got) and add it."""
+    message = update.effective_message
+    _ = words_for(update).gettext
+    status = PageStatus(message, _, asyncio.get_running_loop())
+    try:
+        async with typing(context.bot, message.chat_id):
+            parsed = await asyncio.to_thread(parse_file, data, name, source, status.on_page)
     except UnsupportedDocument as error:
+        await status.done()
         await message.reply_text(escape(_("I couldn't add {name}: {reason}.").format(
             name=name, reason=str(error).split(": ", 1)[-1])))
         return
     report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
-    await message.reply_text(escape(_said(report, parsed.title, _)))
+    await status.done()
+    said = _said(report, parsed.title, _)
+    if parsed.from_image:
+        said += " " + _("Its text was read from an image; quotes show what was read.")
+    if parsed.unread_pages:
+        said += " " + _("I left out pages I could not read: {pages}.").format(
+            pages=", ".join(map(str, parsed.unread_pages)))
+    await message.reply_text(escape(said))
     context.job_queue.run_once(watch_documents, 0)  # the one alert runner, not this chat's turn
+
+
+class PageStatus:
+    """Says in the chat how far OCR has got through a long scan: one message, edited at most
+    every STATUS_SECONDS, removed when done. Called from the reading thread."""
+
+    def __init__(self, message, _: Translate, loop: asyncio.AbstractEventLoop) -> None:
+        self.message, self._, self.loop = message, _, loop
+        self.sent = None
+        self.last = 0.0
+        self.finished = False
+        self.lock = asyncio.Lock()  # an edit in flight finishes before the message is removed
+
+    def on_page(self, done: int, total: int) -> None:
+        if total < STATUS_PAGES or (time.monotonic() - self.last < STATUS_SECONDS and done < total):
+            return
+        self.last = time.monotonic()
+        text = escape(self._("Reading the scanned pages: {done} of {total}…").format(done=done, total=total))
+        asyncio.run_coroutine_threadsafe(self._show(text), self.loop)
+
+    async def _show(self, text: str) -> None:
+        async with self.lock:
+            if not self.finished:
+                await self._send(text)
+
+    async def _send(self, text: str) -> None:
+        try:
+            if self.sent is None:
+                self.sent = await self.message.reply_text(text)
+            else:
+                await self.sent.edit_text(text)
+        except TelegramError as error:  # a status line is not worth failing the upload for
+            log.info("could not show OCR progress: %s", error)
+
+    async def done(self) -> None:
+        async with self.lock:
+            self.finished = True
+            if self.sent is not None:
+                with contextlib.suppress(TelegramError):
+                    await self.sent.delete()
 
 
 async def ingest_url(update: Update, context: Context) -> None:

@@ -16,7 +16,7 @@ from .models.readers import load_reader
 from .ranking.confidence import fitted
 from .ranking.retrieval import rank, rank_within, search
 from .sources import documents as loader
-from .sources import indexing
+from .sources import indexing, ocr
 from .sources.fetching import Fetcher
 from .storage import Location, NewSpan, StoredDocument
 from .storage import open as open_storage
@@ -117,7 +117,7 @@ class Library:
     def summary(self, ref: str) -> Summary:
         """Return a document's summary, computed at ingest."""
         doc = self.document(ref)
-        info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, self.storage.chunk_count(doc.id))
+        info = DocumentInfo.of(doc, self.storage.chunk_count(doc.id))
         spans = self.storage.summary_spans(doc.id)
         if not spans:  # ingested with summaries=False: summarise now, once
             spans = indexing.summary_of(doc.text, self.embedder)
@@ -209,7 +209,7 @@ class Library:
         def readable():
             for target in tqdm(files, desc="Reading", unit="doc", disable=not progress or None):
                 try:
-                    yield loader.load(target, self.fetcher)
+                    yield loader.load(target, self.fetcher, ocr.page_bar(target) if progress else None)
                 except UnsupportedDocument as error:
                     log.warning("skipped %s", error)
                     failures.append((target, str(error)))
@@ -254,7 +254,7 @@ class Library:
     def remove(self, ref: str) -> DocumentInfo:
         """Delete a document and its vectors; return what was removed."""
         doc = self.document(ref)
-        info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, self.storage.chunk_count(doc.id))
+        info = DocumentInfo.of(doc, self.storage.chunk_count(doc.id))
         self.storage.write([], removed=[doc.id], model=self._model())
         self.storage.settle()
         return info
@@ -297,3 +297,4 @@ class Library:
         self.storage.close()
         if self._local is not None:
             self._local.close()
+

@@ -13,6 +13,8 @@ class SourceText:
     title: str
     text: str
     published: str | None = None
+    from_image: bool = False  # read by OCR from a photo or scanned pages (index/sources/ocr.py)
+    unread_pages: tuple[int, ...] = ()  # scanned pages (1-based) the OCR could not read, left out
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Document:
     published: str | None
     text: str
     language: str = ""  # ISO 639 code, detected at ingest (index/text/languages.py); "" in older indexes
+    from_image: bool = False  # its text is what OCR read from a picture of it
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,12 @@ class DocumentInfo:
     source: str
     published: str | None
     chunks: int
+    from_image: bool = False
+
+    @classmethod
+    def of(cls, doc: Document, chunks: int = 0) -> "DocumentInfo":
+        """A stored document's listing."""
+        return cls(doc.id, doc.title, doc.source, doc.published, chunks, doc.from_image)
 
 
 @dataclass(frozen=True)

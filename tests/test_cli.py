@@ -47,7 +47,7 @@ def test_ingest_list_ask_show_remove(run, tmp_path):
     assert set(hit) == {"document", "title", "source", "score", "text", "start", "end", "answer"}
     code, out, _ = run("show", hit["document"], "--json", *index)
     shown = json.loads(out)
-    assert set(shown) == {"id", "title", "source", "published", "text", "language"}
+    assert set(shown) == {"id", "title", "source", "published", "text", "language", "from_image"}
     assert shown["language"] == "en"
     assert shown["text"][hit["start"] : hit["end"]] == hit["text"]
     assert shown["text"][hit["answer"]["start"] : hit["answer"]["end"]] == hit["answer"]["text"]

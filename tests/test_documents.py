@@ -41,14 +41,17 @@ def test_pdf_text_layer_and_title(tmp_path):
 
 
 def test_folders_are_read_recursively_skipping_hidden_and_unknown_files(tmp_path):
+    from index.sources import ocr
+
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "deep.md").write_text("# Deep\ntext")
     (tmp_path / "top.txt").write_text("top")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "secret.txt").write_text("no")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # a picture of a page: read by OCR when installed
+    (tmp_path / "data.bin").write_bytes(b"\x00\x01")
     found = sorted(p.rsplit("/", 1)[1] for p in expand(str(tmp_path)))
-    assert found == ["deep.md", "top.txt"]
+    assert found == ["deep.md", *(["image.png"] if ocr.available() else []), "top.txt"]
 
 
 def test_urls_are_downloaded_and_read_by_content_type():

@@ -131,7 +131,7 @@ def _pick_answers(
         seen.add(answer_key)
         coverages = [row[1] for row in rows]
         doc = chunk.document
-        info = DocumentInfo(doc.id, doc.title, doc.source, doc.published, 0)
+        info = DocumentInfo.of(doc)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         chunk_words = set().union(*words[position], terms.keys(chunk.document.title, spoken[position]))
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import charset_normalizer
 
 from ..errors import UnsupportedDocument
+from . import ocr
 from ..text.prose import prose_problem
 from .fetching import Fetcher, expect_ok
 from ..types import SourceText
@@ -28,7 +29,8 @@ MAX_HTML_DEPTH = 100  # elements nested in each other; real pages stay under ~40
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}  # and pictures of pages when OCR is installed
+MIN_PAGE_LETTERS = 20  # a PDF page with fewer letters in its text layer is a scan: read by OCR
 
 
 def is_url(target: str) -> bool:
@@ -45,13 +47,18 @@ def expand(target: str) -> Iterator[str]:
     if path.is_dir():
         for child in sorted(path.rglob("*")):
             hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-            if child.is_file() and not hidden and child.suffix.lower() in SUFFIXES:
+            if child.is_file() and not hidden and child.suffix.lower() in readable_suffixes():
                 yield str(child.resolve())
     else:
         yield str(path.resolve())
 
 
-def load(target: str, fetcher: Fetcher | None = None) -> SourceText:
+def readable_suffixes() -> set[str]:
+    """The file endings a folder's files are read for: pictures too when OCR is installed."""
+    return SUFFIXES | ocr.IMAGE_SUFFIXES if ocr.available() else SUFFIXES
+
+
+def load(target: str, fetcher: Fetcher | None = None, on_page: ocr.Progress | None = None) -> SourceText:
     """Read one file or URL; raise UnsupportedDocument with a reason a person can act on."""
     if is_url(target):
         return load_url(target, fetcher)
@@ -61,7 +68,7 @@ def load(target: str, fetcher: Fetcher | None = None) -> SourceText:
     limit = (fetcher or Fetcher()).max_bytes  # one size cap for files and downloads
     if path.stat().st_size > limit:
         raise UnsupportedDocument(f"{target}: larger than {limit // 2**20} MB ({path.stat().st_size:,} bytes)")
-    return parse(path.read_bytes(), source=str(path), kind=_kind_from_suffix(path.suffix))
+    return parse(path.read_bytes(), source=str(path), kind=_kind_from_suffix(path.suffix), on_page=on_page)
 
 
 def load_url(url: str, fetcher: Fetcher | None = None) -> SourceText:
@@ -72,10 +79,13 @@ def load_url(url: str, fetcher: Fetcher | None = None) -> SourceText:
     return parse(fetched.content, source=url, kind=kind)
 
 
-def parse(data: bytes, source: str, kind: str) -> SourceText:
-    """Turn raw bytes of the given kind ('text', 'markdown', 'html', 'pdf') into a SourceText."""
+def parse(data: bytes, source: str, kind: str, on_page: ocr.Progress | None = None) -> SourceText:
+    """Turn raw bytes of the given kind ('text', 'markdown', 'html', 'pdf', 'image') into a
+    SourceText; pictures and scanned PDF pages are read by OCR (`on_page(done, total)` after each)."""
     if kind == "pdf":
-        doc = _parse_pdf(data, source)
+        doc = _parse_pdf(data, source, on_page)
+    elif kind == "image":
+        doc = SourceText(source, _title_from_source(source), _normalise(ocr.read_image(data, source)), from_image=True)
     elif kind == "html":
         doc = _parse_html(data, source)  # bytes: trafilatura honours the page's declared charset
     else:
@@ -96,9 +106,9 @@ def _check_size(chars: int, source: str) -> None:
                                   "may hold; split it into parts")
 
 
-def parse_file(data: bytes, filename: str, source: str) -> SourceText:
+def parse_file(data: bytes, filename: str, source: str, on_page: ocr.Progress | None = None) -> SourceText:
     """Read a file's bytes (an upload), choosing the parser from its name."""
-    return parse(data, source=source, kind=_kind_from_suffix(Path(filename).suffix))
+    return parse(data, source=source, kind=_kind_from_suffix(Path(filename).suffix), on_page=on_page)
 
 
 def _kind_from_suffix(suffix: str) -> str:
@@ -111,8 +121,10 @@ def _kind_from_suffix(suffix: str) -> str:
         return "html"
     if suffix == ".pdf":
         return "pdf"
+    if suffix in ocr.IMAGE_SUFFIXES:
+        return "image"
     raise UnsupportedDocument(
-        f"files ending in {suffix} are not supported (use .txt, .md, .html or .pdf)"
+        f"files ending in {suffix} are not supported (use .txt, .md, .html, .pdf or a picture of a page)"
     )
 
 
@@ -121,6 +133,8 @@ def _kind_from_content_type(content_type: str) -> str | None:
         return "html"
     if content_type == "application/pdf":
         return "pdf"
+    if content_type.startswith("image/"):
+        return "image"
     if content_type == "text/markdown":
         return "markdown"
     if content_type.startswith("text/"):
@@ -215,7 +229,7 @@ def _depth(html: bytes) -> int:
     return deepest
 
 
-def _parse_pdf(data: bytes, source: str) -> SourceText:
+def _parse_pdf(data: bytes, source: str, on_page: ocr.Progress | None = None) -> SourceText:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -232,8 +246,22 @@ def _parse_pdf(data: bytes, source: str) -> SourceText:
         meta = reader.metadata
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnsupportedDocument(f"{source}: not a readable PDF ({error})") from error
+    scanned = [n for n, page in enumerate(pages) if sum(c.isalpha() for c in page) < MIN_PAGE_LETTERS]
+    unread: list[int] = []
+    if scanned and ocr.available():
+        for number, reading in ocr.read_pdf_pages(data, scanned, on_page).items():
+            if reading.readable:
+                pages[number] = reading.text
+            else:
+                unread.append(number + 1)
+                log.warning("%s: page %d left out: no text the OCR could read with confidence (%.2f)",
+                            source, number + 1, reading.confidence)
     text = _normalise("\n\n".join(p.strip() for p in pages if p.strip()))
+    if not text and scanned and not ocr.available():
+        raise UnsupportedDocument(f"{source}: the PDF has no text layer (scanned pages?); "
+                                  "install the OCR extra to read them: pip install 'verbatim[ocr]'")
     if not text:
-        raise UnsupportedDocument(f"{source}: the PDF has no text layer (scanned pages?)")
+        raise ocr.Unreadable(f"{source}: no text I could read with confidence on its {len(pages)} page(s)")
     title = (meta.title if meta and meta.title else "") or _title_from_source(source)
-    return SourceText(source, title.strip(), text)
+    read = bool(scanned) and ocr.available() and len(unread) < len(scanned)
+    return SourceText(source, title.strip(), text, from_image=read, unread_pages=tuple(unread))

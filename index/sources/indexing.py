@@ -32,7 +32,8 @@ def document(source: SourceText) -> Document:
     """Give a read document its stable id (the same source is always the same document) and its
     language."""
     doc_id = hashlib.sha1(source.source.encode()).hexdigest()[:10]
-    return Document(doc_id, source.title, source.source, source.published, source.text, detect(source.text))
+    return Document(doc_id, source.title, source.source, source.published, source.text, detect(source.text),
+                    source.from_image)
 
 
 def fingerprint(source: SourceText, model: str, chunk_tokens: int) -> str:

@@ -186,7 +186,8 @@ class FakeBotAPI:
             return _reply(request, 404, {"ok": False, "error_code": 404,
                                          "description": "Not Found: method not found"})
         params["_outcome"] = "ok"
-        _reply(request, 200, {"ok": True, "result": handler(params)})
+        params["_result"] = handler(params)  # what the bot got back (a sent message, to reply to)
+        _reply(request, 200, {"ok": True, "result": params["_result"]})
 
     def _serve_file(self, request, file_path: str) -> None:
         data = self.files.get(file_path)
@@ -248,6 +249,7 @@ class FakeBotAPI:
 
     _api_deleteWebhook = _api_setMyCommands = _api_sendChatAction = _api_true  # noqa: N815
     _api_answerCallbackQuery = _api_answerInlineQuery = _api_close = _api_true  # noqa: N815
+    _api_deleteMessage = _api_true  # noqa: N815
 
 
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS documents (
     ingested_at TEXT NOT NULL,
     generation INTEGER NOT NULL,  -- the index generation that added or last changed it
     summary TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end], ...] of the summary sentences
-    language TEXT NOT NULL DEFAULT ''  -- ISO 639 (index/text/languages.py); '' before languages
+    language TEXT NOT NULL DEFAULT '',  -- ISO 639 (index/text/languages.py); '' before languages
+    from_image INTEGER NOT NULL DEFAULT 0  -- its text read by OCR
 );
 CREATE INDEX IF NOT EXISTS documents_by_generation ON documents(generation);
 CREATE TABLE IF NOT EXISTS chunks (
@@ -60,10 +61,11 @@ class Store(SQLiteFile):
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
-        for table in ("documents", "chunks"):  # an index made before languages gains the column
-            if "language" not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
-                try:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN language TEXT NOT NULL DEFAULT ''")
+        for table, column in (("documents", "language TEXT NOT NULL DEFAULT ''"), ("chunks", "language TEXT NOT NULL "
+                              "DEFAULT ''"), ("documents", "from_image INTEGER NOT NULL DEFAULT 0")):
+            if column.split()[0] not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
+                try:  # an index made before the column gains it
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
                 except sqlite3.OperationalError:  # another process added it first
                     pass
 
@@ -129,9 +131,9 @@ class Store(SQLiteFile):
         removed = self.delete_document(db, doc.id, generation)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
-            " generation, summary, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " generation, summary, language, from_image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or now(),
-             generation, json.dumps(summary), doc.language),
+             generation, json.dumps(summary), doc.language, int(doc.from_image)),
         )
         added = []
         for ordinal, chunk in enumerate(chunks):
@@ -193,20 +195,20 @@ class Store(SQLiteFile):
     def document(self, document_id: str) -> Document | None:
         """Return a stored document with its text."""
         row = self._db.execute(
-            "SELECT id, title, source, published, text, language FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
-        return Document(*row) if row else None
+            "SELECT id, title, source, published, text, language, from_image FROM documents WHERE id = ?",
+            (document_id,)).fetchone()
+        return Document(*row[:6], bool(row[6])) if row else None
 
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
         rows = self._db.execute(
-            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id) FROM documents d"
+            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id), d.from_image FROM documents d"
             " LEFT JOIN chunks c ON c.document_id = d.id"
             " WHERE d.generation > ? AND d.ingested_at >= ? GROUP BY d.id"
             " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title",
             (after_generation, since or ""),
         ).fetchall()
-        return [DocumentInfo(*row) for row in rows]
+        return [DocumentInfo(*row[:5], bool(row[5])) for row in rows]
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
@@ -267,11 +269,12 @@ class Store(SQLiteFile):
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            "SELECT c.id, c.start, c.end, c.language, d.id, d.title, d.source, d.published, d.text, d.language"
+            "SELECT c.id, c.start, c.end, c.language, d.id, d.title, d.source, d.published, d.text, d.language,"
+            " d.from_image"
             f" FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
             ids,
         ).fetchall()
-        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:]), language=r[3]) for r in rows}
+        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:10], bool(r[10])), language=r[3]) for r in rows}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""

@@ -76,3 +76,18 @@ def equals(name: str, value: str) -> str:
 def within(name: str, values: list[str]) -> str:
     return f"{name} in [{', '.join(quote(v) for v in values)}]"
 
+
+
+def all_rows(client, collection: str, where: str, fields: list[str]) -> list[dict]:
+    """Every row of a collection that matches, however many: one query, or an iterator past its limit."""
+    rows = client.query(collection, filter=where, output_fields=fields, limit=QUERY_LIMIT)
+    if len(rows) < QUERY_LIMIT:
+        return rows
+    iterator = client.query_iterator(collection, batch_size=BATCH_ROWS, filter=where, output_fields=fields)
+    rows = []
+    try:
+        while batch := iterator.next():
+            rows += batch
+    finally:
+        iterator.close()
+    return rows

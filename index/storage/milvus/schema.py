@@ -44,6 +44,7 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
         documents.add_field(name, DataType.VARCHAR, max_length=64)
     documents.add_field("summary", DataType.VARCHAR, max_length=65_535)
     documents.add_field("generation", DataType.INT64)
+    documents.add_field("from_image", DataType.BOOL)  # its text read by OCR
     documents.add_field("chunks", DataType.INT64)
     documents.add_field("parts", DataType.INT64)  # pieces of its text in `texts`
     documents.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)  # the mean chunk vector
@@ -98,3 +99,12 @@ def _owned(schema, types) -> None:
     """The fields that tie a row to a version of a document."""
     schema.add_field("document_id", types.VARCHAR, max_length=64)
     schema.add_field("version", types.VARCHAR, max_length=16)
+
+
+def newer_fields(client, names: dict[str, str]) -> tuple[bool, bool]:
+    """Whether existing collections have the fields added since the first ones: chunks' and
+    documents' `language`, documents' `from_image` (Milvus Lite cannot add a field: older
+    collections read "" and False)."""
+    chunks = {f["name"] for f in client.describe_collection(names["chunks"])["fields"]}
+    documents = {f["name"] for f in client.describe_collection(names["documents"])["fields"]}
+    return "language" in chunks, "from_image" in documents

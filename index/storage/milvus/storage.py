@@ -1,21 +1,20 @@
 """The index in Milvus (Lite in-process, a server, or a cluster) instead of this machine's files.
 
 The `Storage` of index/storage/base.py, with dense and BM25 search by the engine (search.py), so
-that fusion, answer choice and confidence stay Verbatim's own (index/ranking/). Everything a question or a subscription needs is in four collections, so
-that ingest processes and bots on different machines share one index:
+that fusion, answer choice and confidence stay Verbatim's own (index/ranking/). Everything a
+question or a subscription needs is in four collections, shared by machines:
 
 - `<prefix>_chunks`: a chunk's span, vector, and title + text for the engine's BM25;
 - `<prefix>_documents`: title, source, dates, summary, the change stamp, the mean chunk vector;
 - `<prefix>_texts`: each document's text in pieces (a VARCHAR holds at most 65,535 bytes);
 - `<prefix>_sentences`: the sentence vectors the answer choice compares with a question.
 
-Writes are idempotent, so concurrent writers need no lock: a chunk's id is a hash of its
-document, the document's content version and its place, and a document's rows are upserted
-under that version before the document row points to it; older versions are deleted after, and
-reads skip chunks whose version is not their document's. The change counter is the time the
-document row was written (microseconds): a reader's cursor stays SETTLE behind its clock, so a
-write that is slow to show cannot slip behind a cursor (deliveries are deduplicated per
-document by the bot, so seeing a document twice costs nothing).
+Writes are idempotent, so concurrent writers need no lock: a chunk's id is a hash of its document, the
+document's content version and its place, and a document's rows are upserted under that version before the
+document row points to it; older versions are deleted after, and reads skip chunks whose version is not their
+document's. The change counter is the time the document row was written (microseconds): a reader's cursor
+stays SETTLE behind its clock, so a write that is slow to show cannot slip behind a cursor (deliveries are
+deduplicated per document by the bot, so seeing a document twice costs nothing).
 """
 
 import json
@@ -31,8 +30,8 @@ from ...errors import ModelMismatch
 from ...types import Document, DocumentInfo
 from ..base import Searching, StoredChunk, StoredDocument
 from .client import Guarded, connect
-from .rows import BATCH_ROWS, KINDS, QUERY_LIMIT, chunk_id, equals, quote, sentence_id, text_id, within, floats
-from .schema import MODEL_PROPERTY, create
+from .rows import BATCH_ROWS, KINDS, all_rows, chunk_id, equals, quote, sentence_id, text_id, within, floats
+from .schema import MODEL_PROPERTY, create, newer_fields
 from .search import Dense, Lexical
 from .exporting import export_batch
 from .writes import Writes, send
@@ -60,7 +59,7 @@ class MilvusStorage:
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
         self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
-        self.languages = True  # whether the collections keep languages (made since they did)
+        self.languages = self.images = True  # whether the collections keep languages, OCR marks (new ones do)
         self._sealed = time.monotonic()  # when this process last flushed
         self.dense = Dense(self)
         self.lexical = Lexical(self)
@@ -76,7 +75,7 @@ class MilvusStorage:
             if model:
                 for name in self.names.values():  # a reopened collection is released until loaded
                     self.client.load_collection(name)
-                self.languages = any(f["name"] == "language" for f in described["fields"])
+                self.languages, self.images = newer_fields(self.client, self.names)
                 self._layout = (model, int(dim))
         return self._layout
 
@@ -157,20 +156,7 @@ class MilvusStorage:
 
     def rows_where(self, kind: str, where: str, fields: list[str]) -> list[dict]:
         """Every row that matches, however many: one query, or an iterator past its limit."""
-        if not self.ready():
-            return []
-        rows = self.client.query(self.names[kind], filter=where, output_fields=fields, limit=QUERY_LIMIT)
-        if len(rows) < QUERY_LIMIT:
-            return rows
-        iterator = self.client.query_iterator(self.names[kind], batch_size=BATCH_ROWS, filter=where,
-                                              output_fields=fields)
-        rows = []
-        try:
-            while batch := iterator.next():
-                rows += batch
-        finally:
-            iterator.close()
-        return rows
+        return all_rows(self.client, self.names[kind], where, fields) if self.ready() else []
 
     def rows_by_id(self, kind: str, ids: list, fields: list[str]) -> list[dict]:
         if not ids or not self.ready():
@@ -227,20 +213,23 @@ class MilvusStorage:
         """These documents with their texts, each with its row (version and `fields`), in two calls
         by id; a document whose text is not all there (being rewritten, see `_repair`) is left out."""
         rows = self.rows_by_id("documents", list(dict.fromkeys(ids)),
-                         ["title", "source", "published", "version", "parts", *self.language_field(), *fields])
+                         ["title", "source", "published", "version", "parts", *self.language_field(True), *fields])
         keys = {r["id"]: [text_id(r["id"], r["version"], n) for n in range(r["parts"])] for r in rows}
         pieces = {p["id"]: p["text"] for p in self.rows_by_id("texts", [k for ks in keys.values() for k in ks], ["text"])}
         return {r["id"]: (Document(r["id"], r["title"], r["source"], r["published"] or None,
-                                   "".join(pieces[k] for k in keys[r["id"]]), r.get("language") or ""), r)
+                                   "".join(pieces[k] for k in keys[r["id"]]), r.get("language") or "",
+                                   bool(r.get("from_image"))), r)
                 for r in rows if all(k in pieces for k in keys[r["id"]])}
 
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
         where = f"generation > {int(after_generation)} and ingested_at >= {quote(since or '')}"
-        rows = self.rows_where("documents", where, ["id", "title", "source", "published", "chunks", "ingested_at"])
+        rows = self.rows_where("documents", where, ["id", "title", "source", "published", "chunks", "ingested_at",
+                                                    *self.language_field(True)])
         rows.sort(key=lambda r: r["title"])
         rows.sort(key=lambda r: r["published"] or r["ingested_at"], reverse=True)
-        return [DocumentInfo(r["id"], r["title"], r["source"], r["published"] or None, r["chunks"]) for r in rows]
+        return [DocumentInfo(r["id"], r["title"], r["source"], r["published"] or None, r["chunks"],
+                             bool(r.get("from_image"))) for r in rows]
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
@@ -280,9 +269,11 @@ class MilvusStorage:
                                      r.get("language") or "")
                 for r in rows if current.get(r["document_id"]) == r["version"]}
 
-    def language_field(self) -> list[str]:
-        """The language field, to read where the collections have it."""
-        return ["language"] if self.ready() and self.languages else []
+    def language_field(self, documents: bool = False) -> list[str]:
+        """Fields newer collections have, to read where these have them: the language (of chunks
+        and documents) and, of `documents`, the mark of a text read by OCR."""
+        ready = self.ready()
+        return ["language"] * (ready and self.languages) + ["from_image"] * (ready and documents and self.images)
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""

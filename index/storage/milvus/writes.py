@@ -48,6 +48,7 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
                           "content_hash": content_hash, "ingested_at": ingested_at or now(),
                           "summary": json.dumps(summary), "parts": pieces(doc.text),
                           "chunks": len(spans), "generation": 0, **language(doc.language),
+                          **({"from_image": doc.from_image} if storage.images else {}),
                           "vector": floats(mean_vector([c.vector for c in spans], dim))})
     _upsert(storage, parts.values())
     if writes.removed:
