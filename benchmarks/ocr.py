@@ -13,12 +13,10 @@ at least 90% of their words in order).
 
 import argparse
 import difflib
-import io
 import re
 import statistics
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ from PIL import Image, ImageDraw, ImageFont  # noqa: E402
 
 from index import Library  # noqa: E402
 from index.sources import ocr  # noqa: E402
-from tests.pages import photo  # noqa: E402
+from tests.pages import page, photo, wrap  # noqa: E402
 
 SERIF = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
 SEED_QUESTIONS = [
@@ -50,15 +48,9 @@ def pages(text: str, dpi: int) -> list[Image.Image]:
     width, height, margin = int(8.27 * dpi), int(11.69 * dpi), int(0.8 * dpi)
     size = int(11 * dpi / 72)
     font = ImageFont.truetype(str(SERIF), size) if SERIF.exists() else ImageFont.load_default(size=size)
-    probe = ImageDraw.Draw(Image.new("L", (10, 10)))
-    chars = 100
-    while probe.textlength("n" * chars, font=font) > width - 2 * margin:
-        chars -= 1
     out, y = [Image.new("L", (width, height), 255)], margin
     for paragraph in text.split("\n"):
-        for row in textwrap.wrap(paragraph, int(chars * 1.1)) or [""]:
-            while probe.textlength(row, font=font) > width - 2 * margin:  # a row of wide letters
-                row = row[: -1]
+        for row in wrap(paragraph, font, width - 2 * margin):
             if y + size * 1.4 > height - margin:
                 out.append(Image.new("L", (width, height), 255))
                 y = margin
@@ -87,7 +79,7 @@ def main() -> None:
         raise SystemExit(f"{seed} is not there: this benchmark reads the seed article from ../shared")
     truth = seed.read_text()
     rendered = pages(truth, args.dpi)
-    ocr.read_picture(Image.new("L", (200, 80), 255))  # load the models first: a page's cost alone
+    ocr.read_picture(page("Load the models first, so that a page costs only its own reading."))
     seconds, texts, confidences = [], [], []
     for picture in rendered:
         started = time.perf_counter()

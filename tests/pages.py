@@ -2,7 +2,6 @@
 system fonts are needed), as a PNG, a JPEG "photo" or an image-only PDF (a scan)."""
 
 import io
-import textwrap
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -11,13 +10,7 @@ def page(text: str, width: int = 1240, size: int = 26, margin: int = 90, lines: 
     """`text` set in paragraphs on a page `width` pixels wide (150 dpi A4 is 1,240), as tall as
     the text needs (or `lines` lines)."""
     font = ImageFont.load_default(size=size)
-    probe = ImageDraw.Draw(Image.new("L", (10, 10)))
-    chars = 80
-    while chars > 10 and probe.textlength("n" * chars, font=font) > width - 2 * margin:
-        chars -= 2
-    rows = []
-    for paragraph in text.split("\n"):
-        rows += textwrap.wrap(paragraph, chars) or [""]
+    rows = [row for paragraph in text.split("\n") for row in wrap(paragraph, font, width - 2 * margin)]
     pitch = int(size * 1.5)
     height = 2 * margin + pitch * (lines or len(rows))
     picture = Image.new("L", (width, height), 255)
@@ -25,6 +18,18 @@ def page(text: str, width: int = 1240, size: int = 26, margin: int = 90, lines: 
     for n, row in enumerate(rows):
         draw.text((margin, margin + n * pitch), row, font=font, fill=0)
     return picture
+
+
+def wrap(paragraph: str, font, width: float) -> list[str]:
+    """A paragraph's lines as a typesetter fills them: each takes as many words as fit `width`."""
+    measure = ImageDraw.Draw(Image.new("L", (10, 10))).textlength
+    rows: list[str] = []
+    for word in paragraph.split():
+        if rows and measure(f"{rows[-1]} {word}", font=font) <= width:
+            rows[-1] += " " + word
+        else:
+            rows.append(word)
+    return rows or [""]
 
 
 def png(picture: Image.Image) -> bytes:

@@ -29,12 +29,17 @@ def bold(text: str) -> str:
 
 
 def test_lines_are_joined_into_paragraphs_by_their_layout():
-    boxes = [(10, 10, 500, 30, "The first paragraph runs on and", 0.99),
-             (10, 45, 480, 65, "ends here after a hyphen-", 0.98),
-             (10, 80, 200, 100, "ated word.", 0.97),
-             (10, 115, 500, 135, "A second", 0.99), (260, 115, 500, 135, "paragraph.", 0.99)]
+    def box(left, top, right, text, slant=0.0):  # a piece of a line, 20 pixels tall, `slant` pixels down
+        return ocr.Box.of([(left, top), (right, top + slant), (right, top + 20 + slant), (left, top + 20)], text, 0.99)
+
+    boxes = [box(10, 10, 500, "The first paragraph runs on and"), box(10, 45, 480, "ends here after a hyphen-"),
+             box(10, 80, 200, "ated word."), box(10, 115, 250, "A second"), box(260, 115, 500, "paragraph.")]
     assert ocr.layout(boxes) == ("The first paragraph runs on and ends here after a hyphen-ated word."
                                  "\n\nA second paragraph.")
+    # A photo slants: a line's right half sits lower than its left, near the next line's start.
+    slanted = [box(10, 10, 250, "Lines of a photo", slant=6), box(260, 16, 500, "slant downwards", slant=6),
+               box(10, 30, 250, "and still read", slant=6), box(260, 36, 500, "in their order.", slant=6)]
+    assert ocr.layout(slanted) == "Lines of a photo slant downwards and still read in their order."
 
 
 def test_a_page_image_is_read_and_its_sentences_answer(tmp_path, library):

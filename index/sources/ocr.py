@@ -8,6 +8,8 @@ confident reading is kept. The text stored is what the OCR read; lines are joine
 paragraphs by their layout. A page neither reads with confidence is refused, not stored as noise.
 """
 
+from __future__ import annotations
+
 import io
 import logging
 import shutil
@@ -29,9 +31,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp", ".g
 MIN_CONFIDENCE = 0.80
 MIN_LETTERS = 20
 # Text is found on the picture shrunk to this many pixels on its longer side (a 150-dpi A4
-# page is 1,754 high): on 2 cores 4.5 s a page instead of 6.4, the same words read.
+# page is 1,754 high; Telegram sends photos at most 1,280): the seed article set at 150 and
+# 300 dpi, 2 cores, 2.9-3.1 s a page at 1,024, 3.3-3.6 at 1,280, 6.4 unshrunk, every word read
+# each time (python benchmarks/ocr.py). Lines are then read at their full resolution.
 # The direction classifier is off: it turned a clean line upside down ("ths t s t hts").
-DETECT_SIDE = 1280
+DETECT_SIDE = 1024
 RENDER_DPI = 200  # scanned PDF pages are rendered at this resolution for the OCR
 MAX_PIXELS = 40_000_000  # a picture larger than this (a decompression bomb?) is refused
 TESSERACT_SECONDS = 120
@@ -129,10 +133,8 @@ def _rapid(pixels) -> Reading:
         result = _engine(pixels)
     if result.boxes is None or not result.txts:
         return Reading("", 0.0, "rapidocr")
-    boxes = [(float(min(p[0] for p in box)), float(min(p[1] for p in box)), float(max(p[0] for p in box)),
-              float(max(p[1] for p in box)), text, float(score))
-             for box, text, score in zip(result.boxes, result.txts, result.scores)]
-    return Reading(layout(boxes), _confidence([(text, score) for *_, text, score in boxes]), "rapidocr")
+    boxes = [Box.of(corners, text, score) for corners, text, score in zip(result.boxes, result.txts, result.scores)]
+    return Reading(layout(boxes), _confidence(boxes), "rapidocr")
 
 
 def _tesseract(picture) -> Reading:
@@ -151,8 +153,9 @@ def _tesseract(picture) -> Reading:
         cells = row.split("\t")
         if len(cells) == 12 and cells[0] == "5" and cells[11].strip() and float(cells[10]) >= 0:
             left, top, width, height = (float(c) for c in cells[6:10])
-            boxes.append((left, top, left + width, top + height, cells[11].strip(), float(cells[10]) / 100))
-    return Reading(layout(boxes), _confidence([(text, score) for *_, text, score in boxes]), "tesseract")
+            corners = [(left, top), (left + width, top), (left + width, top + height), (left, top + height)]
+            boxes.append(Box.of(corners, cells[11].strip(), float(cells[10]) / 100))
+    return Reading(layout(boxes), _confidence(boxes), "tesseract")
 
 
 def _tesseract_languages() -> list[str]:
@@ -163,44 +166,68 @@ def _tesseract_languages() -> list[str]:
     return [line.strip() for line in listed.splitlines()[1:] if line.strip() and line.strip() != "osd"]
 
 
-def _confidence(read: list[tuple[str, float]]) -> float:
-    letters = sum(len(text) for text, _ in read)
-    return sum(len(text) * score for text, score in read) / letters if letters else 0.0
+def _confidence(boxes: list[Box]) -> float:
+    letters = sum(len(b.text) for b in boxes)
+    return sum(len(b.text) * b.score for b in boxes) / letters if letters else 0.0
 
 
-def layout(boxes: list[tuple[float, float, float, float, str, float]]) -> str:
-    """Join boxes of text (left, top, right, bottom, text, score) into lines and paragraphs: a
-    box joins the line whose middle it overlaps; a line ending well short of the right margin,
-    or a gap wider than the usual line pitch, ends a paragraph; a line ending in a hyphen runs
-    on into the next without a space."""
-    lines: list[list] = []
-    for box in sorted(boxes, key=lambda b: (b[1] + b[3]) / 2):
-        middle = (box[1] + box[3]) / 2
-        if lines and lines[-1][0][1] <= middle <= lines[-1][0][3]:
-            lines[-1].append(box)
+@dataclass(frozen=True)
+class Box:
+    """A piece of a line as the OCR found it: where its left and right ends are (the middle of
+    each end: lines in a photo slant), how tall its letters are, and what it says."""
+
+    left: float
+    left_y: float
+    right: float
+    right_y: float
+    height: float
+    text: str
+    score: float
+
+    @classmethod
+    def of(cls, corners, text: str, score: float) -> "Box":
+        """From four corners clockwise from the top left, as RapidOCR gives them."""
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = [(float(x), float(y)) for x, y in corners]
+        return cls(min(x0, x3), (y0 + y3) / 2, max(x1, x2), (y1 + y2) / 2,
+                   ((x3 - x0) ** 2 + (y3 - y0) ** 2) ** 0.5, text, float(score))
+
+
+def layout(boxes: list[Box]) -> str:
+    """Join pieces of text into lines and paragraphs. A piece continues the line whose last
+    piece ends to its left at its height (following the line's slant); a line that had room
+    for the next line's first word, or a gap wider than the usual line pitch, ends a paragraph;
+    a line ending in a hyphen runs on into the next without a space."""
+    lines: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: (b.left_y, b.left)):
+        def distance(line: list[Box]) -> float:
+            last = line[-1]
+            slope = (last.right_y - last.left_y) / max(1.0, last.right - last.left)
+            return abs(last.right_y + slope * (box.left - last.right) - box.left_y)
+        open_lines = [line for line in lines[-4:] if line[-1].right <= box.left + box.height]
+        best = min(open_lines, key=distance, default=None)
+        if best is not None and distance(best) <= box.height / 2:
+            best.append(box)
         else:
             lines.append([box])
-    rows = []
-    for line in lines:
-        line.sort(key=lambda b: b[0])
-        rows.append((min(b[0] for b in line), min(b[1] for b in line), max(b[2] for b in line),
-                     max(b[3] for b in line), " ".join(b[4].strip() for b in line)))
-    if not rows:
+    if not lines:
         return ""
-    height = statistics.median(r[3] - r[1] for r in rows)
-    pitch = statistics.median([b[1] - a[1] for a, b in zip(rows, rows[1:])] or [height])
-    right = max(r[2] for r in rows)
-    text = rows[0][4]
-    for before, row in zip(rows, rows[1:]):
-        short = before[2] < right - 4 * height  # room for another word or two: the paragraph ended
-        if short or row[1] - before[1] > 1.6 * pitch:
-            text += "\n\n" + row[4]
+    height = statistics.median(b.height for b in boxes)
+    starts = [line[0].left_y for line in lines]
+    pitch = statistics.median([b - a for a, b in zip(starts, starts[1:])] or [height])
+    ends = [line[-1].right for line in lines]
+    text = " ".join(b.text.strip() for b in lines[0])
+    for n, (before, line, start, previous) in enumerate(zip(lines, lines[1:], starts[1:], starts)):
+        row = " ".join(b.text.strip() for b in line)
+        margin = max(ends[max(0, n - 3) : n + 5])  # the right margin here (a photo's page may be turned)
+        letter = (line[-1].right - line[0].left) / max(1, len(row))  # a letter's width on this line
+        first_word = (len(row.split(" ", 1)[0]) + 2) * letter
+        if margin - before[-1].right > first_word or start - previous > 1.6 * pitch:
+            text += "\n\n" + row  # the paragraph ended: the next word would have fitted, or a gap
         elif text.endswith("-"):
-            text += row[4]
+            text += row
         else:
-            text += " " + row[4]
+            text += " " + row
     return text
-
 
 def page_bar(target: str) -> Progress:
     """A progress bar for the pages of `target` that OCR reads (a long scan), shown once it starts."""
