@@ -55,7 +55,9 @@ def _configure_logging(level: str, token: str | None, milvus_token: str | None =
 def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet: bool) -> None:
     """Add or update documents: files, folders (recursively) and http(s) URLs.
 
-    Supported: .txt, .md, .html, .pdf. Unchanged documents are skipped without re-embedding.
+    Supported: .txt, .md, .html, .pdf, and with the `ocr` extra pictures of pages (.png, .jpg,
+    .webp, .tif…) and PDF pages without a text layer, read by OCR (a bar shows the pages of a
+    long scan). Unchanged documents are skipped without re-embedding.
     """
     report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet)
     for source, reason in report.errors:
