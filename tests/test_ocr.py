@@ -24,6 +24,12 @@ LIGHTHOUSE = ("The old lighthouse on Cape Harrow guided ships for a century.\n"
               "It was built in 1857 from granite quarried on the island by local masons.")
 
 
+@pytest.fixture(autouse=True)
+def fresh_readings(tmp_path, monkeypatch):
+    """Each test reads its pictures anew (readings are otherwise kept by their bytes' hash)."""
+    monkeypatch.setattr(ocr, "cache", tmp_path / "ocr")
+
+
 def bold(text: str) -> str:
     return html.unescape(" ".join(re.findall(r"<b>(.*?)</b>", text, flags=re.S)))
 
@@ -53,6 +59,19 @@ def test_a_page_image_is_read_and_its_sentences_answer(tmp_path, library):
     assert answer.found and answer.hits[0].document.from_image
     assert "decisive enabler" in answer.hits[0].sentence.text
     assert answer.hits[0].quote.text in document.text  # quotes are verbatim of what the OCR read
+
+
+def test_an_unchanged_picture_is_not_read_again(tmp_path, library, monkeypatch):
+    picture = tmp_path / "summit-page.png"
+    picture.write_bytes(pages.png(pages.page(SUMMIT)))
+    assert library.ingest([str(picture)], progress=False).added == 1
+
+    def no_second_reading(*_):
+        raise AssertionError("the OCR read an unchanged picture again")
+
+    monkeypatch.setattr(ocr, "read_picture", no_second_reading)
+    again = library.ingest([str(picture)], progress=False)
+    assert again.unchanged == 1 and not again.errors
 
 
 def test_a_scanned_pdf_is_read_page_by_page_with_progress(tmp_path, library):

@@ -10,14 +10,17 @@ paragraphs by their layout. A page neither reads with confidence is refused, not
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import logging
 import shutil
 import statistics
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from ..errors import UnsupportedDocument
 
@@ -41,6 +44,7 @@ MAX_PIXELS = 40_000_000  # a picture larger than this (a decompression bomb?) is
 TESSERACT_SECONDS = 120
 
 _engine = None
+cache: Path | None = None  # where readings are kept; None: the user's cache folder (tests set their own)
 _lock = threading.Lock()  # one engine per process, one page at a time
 
 
@@ -72,7 +76,7 @@ def available() -> bool:
 
 def read_image(data: bytes, source: str) -> str:
     """The text of a picture of a page; Unreadable when no engine reads it with confidence."""
-    reading = read_picture(_decode(data, source))
+    reading = _remembered(hashlib.sha256(data).hexdigest(), lambda: read_picture(_decode(data, source)))
     if not reading.readable:
         raise Unreadable(f"{source}: no text I could read with confidence in the image "
                          f"(OCR confidence {reading.confidence:.2f}); send a sharper, straighter photo or scan")
@@ -84,16 +88,39 @@ def read_pdf_pages(data: bytes, pages: list[int], on_page: Progress | None = Non
     import pypdfium2
 
     document = pypdfium2.PdfDocument(data)
+    digest = hashlib.sha256(data).hexdigest()
     try:
         out = {}
         for done, number in enumerate(pages, 1):
-            bitmap = document[number].render(scale=RENDER_DPI / 72, grayscale=True)
-            out[number] = read_picture(bitmap.to_pil())
+            page = document[number]
+            out[number] = _remembered(f"{digest}-page{number}", lambda: read_picture(
+                page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()))
             if on_page:
                 on_page(done, len(pages))
         return out
     finally:
         document.close()
+
+
+def _remembered(key: str, read: Callable[[], Reading]) -> Reading:
+    """A picture's reading, kept under its bytes' hash in the cache folder (~/.cache/verbatim/ocr):
+    ingesting an unchanged scan again (`verbatim run` at every start) reads nothing again."""
+    from ..models.packaged import cache_dir
+
+    path = (cache or cache_dir() / "ocr") / f"{key}-{DETECT_SIDE}.json"
+    try:
+        return Reading(**json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    reading = read()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        partial.write_text(json.dumps(asdict(reading)), encoding="utf-8")
+        partial.replace(path)  # whole or not at all
+    except OSError as error:
+        log.info("could not keep an OCR reading in %s: %s", path.parent, error)
+    return reading
 
 
 def read_picture(picture) -> Reading:
