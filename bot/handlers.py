@@ -184,7 +184,8 @@ def _earlier(update: Update, context: Context) -> Earlier | None:
     replied = message.reply_to_message
     if replied is not None:
         earlier = threads.of_message(message.chat_id, replied.message_id)
-        own = replied.from_user is not None and message.from_user is not None and replied.from_user.id == message.from_user.id
+        asker = message.from_user.id if message.from_user else None
+        own = replied.from_user is not None and replied.from_user.id == asker
         if earlier is None and own and replied.text:
             earlier = Earlier(replied.text, "", 0.0)
         return earlier

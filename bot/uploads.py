@@ -89,13 +89,13 @@ async def _add(update: Update, context: Context, data: bytes, name: str, source:
     try:
         async with typing(context.bot, message.chat_id):
             parsed = await asyncio.to_thread(parse_file, data, name, source, status.on_page)
+            report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
     except UnsupportedDocument as error:
-        await status.done()
         await message.reply_text(escape(_("I couldn't add {name}: {reason}.").format(
             name=name, reason=str(error).split(": ", 1)[-1])))
         return
-    report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
-    await status.done()
+    finally:  # the progress line goes, whatever happened (an outage is answered by on_error)
+        await status.done()
     said = _said(report, parsed.title, _)
     if parsed.from_image:
         said += " " + _("Its text was read from an image; quotes show what was read.")
