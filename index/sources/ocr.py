@@ -10,6 +10,7 @@ paragraphs by their layout. A page neither reads with confidence is refused, not
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -65,8 +66,10 @@ class Reading:
         return self.confidence >= MIN_CONFIDENCE and sum(c.isalpha() for c in self.text) >= MIN_LETTERS
 
 
+@functools.cache
 def available() -> bool:
-    """Whether OCR can run here (the `ocr` extra installed)."""
+    """Whether OCR can run here (the `ocr` extra installed); asked once per process, not once
+    per file of a folder."""
     try:
         import rapidocr  # noqa: F401
     except ImportError:
