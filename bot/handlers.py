@@ -157,7 +157,8 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         await message.reply_text(formatting.escape(_(
             "That is a long message. Please ask in under {limit:,} characters.").format(limit=settings.max_question_chars)))
         return
-    earlier = _earlier(update, context)
+    asked = context.bot_data.clock().timestamp()  # a question's time is when it came, not when answered
+    earlier = _earlier(update, context, asked)
     searched = in_thread(question, earlier.searched, earlier.answer) if earlier else question
     async with typing(context.bot, message.chat_id):
         answer = await asyncio.to_thread(context.bot_data.library.search, searched, settings.max_results)
@@ -172,11 +173,10 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     )
     context.bot_data.threads.remember(message.chat_id, [message.message_id, sent.message_id], answer.question,
                                       answer.hits[0].sentence.text if answer.found else "",
-                                      context.bot_data.clock().timestamp(),
-                                      answer.hits[0].chunk_id if answer.found else None)
+                                      asked, answer.hits[0].chunk_id if answer.found else None)
 
 
-def _earlier(update: Update, context: Context) -> Earlier | None:
+def _earlier(update: Update, context: Context, asked: float) -> Earlier | None:
     """The question a new one follows, if any: the one asked or answered by the message it
     replies to (a message of the user's own that the bot did not answer counts as a question),
     else, in a private chat, the last question asked there in the last few minutes."""
@@ -192,7 +192,7 @@ def _earlier(update: Update, context: Context) -> Earlier | None:
     minutes = context.bot_data.settings.thread_minutes
     if message.chat.type != "private" or minutes <= 0:
         return None
-    return threads.last(message.chat_id, context.bot_data.clock().timestamp() - 60 * minutes)
+    return threads.last(message.chat_id, asked - 60 * minutes)
 
 
 def _pager(answer: Answer, key: str, page: int, per_page: int, _) -> InlineKeyboardMarkup | None:
