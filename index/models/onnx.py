@@ -21,7 +21,7 @@ import logging
 import os
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,7 @@ OPSET = 17
 # 3,600 five-sentence chunks, on 2 cores: 32 a call 38.5 s / +458 MB and 126 s / +1,311 MB;
 # 8 a call 31-36 s / +193 MB and 105 s / +355 MB (issue #19's memory bound for big documents).
 BATCH = 8
+TOKEN_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def fingerprint(weights: Path) -> str:
@@ -65,9 +66,9 @@ def prepare(name: str, int8: bool) -> Path:
     return target
 
 
-def export(network, sample, target: Path, int8: bool) -> None:
-    """Export a torch network taking input_ids, attention_mask and token_type_ids (one output,
-    one row per text) to `target`, with int8 weights (MatMulNBits) when `int8`."""
+def export(network, sample, target: Path, int8: bool, names: Sequence[str] = TOKEN_INPUTS) -> None:
+    """Export a torch network taking `names` (in its forward()'s order; one output, one row per
+    text) to `target`, with int8 weights (MatMulNBits) when `int8`."""
     import onnx
     import torch
     from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
@@ -76,9 +77,8 @@ def export(network, sample, target: Path, int8: bool) -> None:
     # Names of this process's own: two processes exporting at once each write whole files.
     plain = target.with_suffix(f".{os.getpid()}.export.tmp")
     quantised = target.with_suffix(f".{os.getpid()}.tmp")
-    names = ["input_ids", "attention_mask", "token_type_ids"]  # forward()'s order
     with torch.inference_mode(), _quiet():
-        torch.onnx.export(network, tuple(sample[n] for n in names), str(plain), input_names=names,
+        torch.onnx.export(network, tuple(sample[n] for n in names), str(plain), input_names=list(names),
                           output_names=["output"], opset_version=OPSET, dynamo=False,
                           dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"output": {0: "batch"}})
         if int8:
@@ -190,21 +190,24 @@ class OnnxEmbedder:
         return counts
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        # Similar lengths together, so that little of each batch is padding.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        parts = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
         out = np.empty((len(texts), self.dim), dtype=np.float32)
 
         def run(part: list[int]) -> None:
             out[part] = self._session.run(None, inputs_of(self._tokenizer.encode_batch([texts[i] for i in part])))[0]
 
-        threads = min(threads_for(len(texts)), len(parts))
-        if threads == 1:
-            for part in parts:
-                run(part)
-        else:
-            with ThreadPoolExecutor(threads) as pool:
-                list(pool.map(run, parts))
+        in_batches([len(text) for text in texts], run)
         return out
+
+
+def in_batches(lengths: Sequence[int], run: Callable[[list[int]], None]) -> None:
+    """Call `run` on the texts' positions BATCH at a time, texts of similar `lengths` together
+    (little of a batch is padding), over every core when there are many."""
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    parts = [order[start : start + BATCH] for start in range(0, len(order), BATCH)]
+    threads = min(threads_for(len(lengths)), len(parts))
+    if threads <= 1:
+        for part in parts:
+            run(part)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, parts))

