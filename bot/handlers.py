@@ -4,6 +4,7 @@ import asyncio
 import html
 import logging
 from dataclasses import replace
+from functools import partial
 
 from telegram import (
     InlineKeyboardButton,
@@ -14,7 +15,7 @@ from telegram import (
 )
 from telegram.ext import ApplicationHandlerStop
 
-from index import Answer, IndexUnavailable, in_thread, set_aside
+from index import Answer, IndexUnavailable, in_thread, set_aside, thread_answer
 
 from . import formatting
 from .i18n import N_, words_for
@@ -159,9 +160,11 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         return
     asked = context.bot_data.clock().timestamp()  # a question's time is when it came, not when answered
     earlier = _earlier(update, context, asked)
-    searched = in_thread(question, earlier.searched, earlier.answer) if earlier else question
+    replying = message.reply_to_message is not None  # in the thread by the user's choice
+    searched = in_thread(question, earlier.searched, earlier.answer, replying) if earlier else question
     async with typing(context.bot, message.chat_id):
-        answer = await asyncio.to_thread(context.bot_data.library.search, searched, settings.max_results)
+        answer = await asyncio.to_thread(partial(context.bot_data.library.search, searched, settings.max_results,
+                                                 typed=question))
     if earlier and searched != question:  # the passage just quoted comes last: it was seen
         answer = replace(answer, hits=tuple(set_aside(answer.hits, earlier.chunk_id)))
     typed = question if searched != question else ""
@@ -172,7 +175,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
         do_quote=True,
     )
     context.bot_data.threads.remember(message.chat_id, [message.message_id, sent.message_id], answer.question,
-                                      answer.hits[0].sentence.text if answer.found else "",
+                                      thread_answer(answer.hits) if answer.found else "",
                                       asked, answer.hits[0].chunk_id if answer.found else None)
 
 

@@ -2,8 +2,8 @@
 is read in its thread ("And what about Russia?" after "What did NATO say about China?").
 
 Kept in SQLite beside the index: a reply to an answer from before a restart still has its
-thread. Only what a follow-up needs is kept (the question as searched, the answer's sentence),
-for a week."""
+thread. Only what a follow-up needs is kept (the question as searched, the answer's first
+quotes: index/text/followups.py `thread_answer`), for a week."""
 
 import sqlite3
 import time
@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS asked (
     chat_id INTEGER NOT NULL,
     message_id INTEGER NOT NULL,  -- the question's message, and the answer's
     searched TEXT NOT NULL,       -- the question as it was searched (its own reading in its thread)
-    answer TEXT NOT NULL,         -- the sentence in bold of the first quote ('' when not found)
+    answer TEXT NOT NULL,         -- the answer's first quotes, blank-line apart ('' when not found)
     chunk_id INTEGER,             -- the first quote's passage (a follow-up shows it last, seen)
     asked_at REAL NOT NULL,       -- Unix time
     PRIMARY KEY (chat_id, message_id)

@@ -19,7 +19,7 @@ from .evaluation.conversations import part as conversation_part, run as evaluate
 from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
-from .text.followups import in_thread, set_aside
+from .text.followups import in_thread, set_aside, thread_answer
 from .storage import Location
 from .models.packaged import use_cache_dir
 from .models.readers import load_reader
@@ -35,6 +35,6 @@ __all__ = [
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
-    "load_reader", "use_cache_dir", "right_to_left", "in_thread", "set_aside",
+    "load_reader", "use_cache_dir", "right_to_left", "in_thread", "set_aside", "thread_answer",
     "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
 ]

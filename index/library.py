@@ -160,17 +160,17 @@ class Library:
             raise DocumentNotFound(f"No document {ref!r}. See: verbatim documents")
         return doc
 
-    def search(self, question: str, k: int = 5, every: bool = False) -> Answer:
+    def search(self, question: str, k: int = 5, every: bool = False, typed: str | None = None) -> Answer:
         """Answer a question with up to `k` verbatim hits (`every`: all `k`, also those under the
-        threshold; see ranking/retrieval.search); blocking, run it off the event loop. Several
-        threads may search at once."""
+        threshold; `typed`: what was typed when `question` is its reading in a thread; see
+        ranking/retrieval.search); blocking, run it off the event loop. Threads may search at once."""
         with self._parts() as parts:
-            return search(question, k, self.threshold, every=every, method=self.method, **parts)
+            return search(question, k, self.threshold, every=every, method=self.method, typed=typed, **parts)
 
-    def rank(self, question: str, k: int = 10, method: str | None = None) -> list[Hit]:
+    def rank(self, question: str, k: int = 10, method: str | None = None, typed: str | None = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
         with self._parts() as parts:
-            return rank(question, k, method=method or self.method, **parts)
+            return rank(question, k, method=method or self.method, typed=typed, **parts)
 
     @contextlib.contextmanager
     def _parts(self) -> Iterator[dict]:

@@ -247,3 +247,40 @@ def test_eval_squad2_counts_the_impossible_questions_declined_with_their_paragra
         {"context": otters, "qas": [qa(1, "Why do otters hold hands?", "drift apart")]}]}]}))
     code, _, err = run("eval", "squad2", str(v1))
     assert code != 0 and "eval squad" in err
+
+
+def test_eval_conversations_reads_follow_ups_in_their_thread(run, tmp_path):
+    """Issue #23: `verbatim eval conversations` on a CAsT-2022-style file: a follow-up searched as
+    typed, as the bot reads it in its thread, and as a person rewrote it."""
+    china = ("NATO leaders said at the Washington summit that China has become a decisive enabler of the war "
+             "and called on Beijing to stop its support.")
+    russia = ("NATO leaders said at the Washington summit that Russia remains the most significant and direct "
+              "threat to the allies.")
+    grain = "Russia harvested a record wheat crop this year, and grain exports kept prices low."
+    bees = "Bees turn nectar into honey by fanning it with their wings inside the hive."
+    turn = lambda number, asked, rewrite, response: {  # noqa: E731
+        "number": number, "utterance": asked, "manual_rewritten_utterance": rewrite, "response": response}
+    topics = [{"number": 1, "turn": [
+        turn("1-1", "What did NATO say about China?", "What did NATO say about China?", china),
+        turn("1-2", "And what about Russia?", "What did NATO say about Russia?", russia),
+        turn("1-3", "How do bees make honey?", "How do bees make honey?", bees)]},
+        {"number": 2, "turn": [turn("2-1", "How was the wheat harvest in Russia?",
+                                    "How was the wheat harvest in Russia?", grain)]}]
+    path = tmp_path / "cast.json"
+    path.write_text(json.dumps(topics))
+    code, out, _ = run("eval", "conversations", str(path), "--json")
+    result = json.loads(out)
+    assert code == 0 and result["documents"] == 4 and result["conversations"] == 2
+    follow = result["follow-ups"]
+    # Typed alone, "And what about Russia?" finds Russia's harvest; read in its thread, NATO on Russia.
+    assert follow["turns"] == 1 and follow["raw R@1"] == 0.0 and follow["bot R@1"] == follow["rewrite R@1"] == 1.0
+    alone = result["self-contained"]
+    assert alone["turns"] == 3 and alone["bot R@5"] == alone["raw R@5"] == 1.0
+    code, out, _ = run("eval", "conversations", str(path), "--part", "report")
+    assert code == 0 and "1 conversations" in out and "| all | 1 |" in out
+    # CAsT 2020 gives passage ids, not passages: refused with the reason.
+    older = tmp_path / "cast2020.json"
+    older.write_text(json.dumps([{"number": 1, "turn": [{"number": 1, "raw_utterance": "Why?",
+                                                         "manual_rewritten_utterance": "Why?"}]}]))
+    code, _, err = run("eval", "conversations", str(older))
+    assert code != 0 and "no answer passages" in err

@@ -35,12 +35,33 @@ def news(library):
 
 
 def test_a_follow_up_carries_the_earlier_question_and_a_self_contained_one_stands_alone():
+    # Russia takes China's place; NATO, the subject, is carried.
     assert in_thread("And what about Russia?", "What did NATO say about China?") == "And what about Russia? nato"
-    assert in_thread("Why?", "Why did the garage door opener stop working?").startswith("Why? garage door")
+    # "Why?" alone means nothing: the earlier question's subject, in its order.
+    assert in_thread("Why?", "Why did the garage door opener stop working?").startswith("Why? garage door opener")
     # Talk around the earlier question ("Interesting.") is not carried over; only what it asked.
     assert "interesting" not in in_thread("And what are its effects?", "Interesting. What is climate change?")
-    assert in_thread("How do bees make wax?", "What did NATO say about China?") == "How do bees make wax?"
+    # A new subject stands alone, whether it replies to the answer or comes soon after it.
+    for replying in (True, False):
+        assert in_thread("How do bees make wax?", "What did NATO say about China?",
+                         replying=replying) == "How do bees make wax?"
     assert in_thread("Why?", "") == "Why?"
+
+
+def test_a_reply_takes_the_subject_from_the_answer_it_replies_to():
+    """Words the answer's passages hold (the topic they share) are carried, words of one passage
+    only are not; a question that goes on with the thread without leaning on it takes them when
+    it replies, not when it merely comes soon after."""
+    answer = ("The Motorola Moto G7 Power is the phone we recommend for most people. The Moto G7 Power has a "
+              "battery that lasts two full days, and Motorola keeps its software clean.\n\n"
+              "Reviewers call the Motorola Moto G7 Power the best cheap phone of the year: the Moto is fast "
+              "enough for maps, messages and photos.\n\n"
+              "A cheap phone with a big screen suits older users, who often prefer larger text.")
+    follow = in_thread("Tell me more about the first one.", "Which phone would you recommend?", answer).split()
+    assert {"motorola", "g7"} <= set(follow) and not {"older", "screen", "battery"} & set(follow)
+    going_on = "How long does the battery of the Moto last?"
+    assert in_thread(going_on, "Which phone would you recommend?", answer, replying=False) == going_on
+    assert in_thread(going_on, "Which phone would you recommend?", answer, replying=True) != going_on
 
 
 @BOTH_BACKENDS

@@ -70,12 +70,12 @@ def run(library: Library, conversations: list[list[Turn]], k: int = 5) -> dict:
             read = followups.reading(turn.raw, earlier, detect(turn.raw), answer)
             ranked = {}
             for name, text in zip(READINGS, (turn.raw, read, turn.rewrite)):
-                hits = library.rank(text, k)
+                hits = library.rank(text, k, typed=turn.raw if name == "bot" else None)
                 if name == "bot" and read != turn.raw:  # as the bot shows a follow-up's answer
                     hits = followups.set_aside(hits, shown)
                 ranked[name] = tuple(dict.fromkeys(hit.document.source for hit in hits))
                 if name == "bot":
-                    answer = hits[0].sentence.text if hits else ""
+                    answer = followups.thread_answer(hits)
                     shown = hits[0].chunk_id if hits else None
             earlier = read  # a reply to this answer follows the question as it was searched
             key = tuple((t.raw, t.relevant) for t in turns[: number + 1])

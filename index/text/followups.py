@@ -2,18 +2,26 @@
 search for it then.
 
 "And what about Russia?", "Why?" or "When was that?" mean nothing alone: they lean on the
-question before them. Such a question is read as itself followed by the telling words of the
-question it follows (its "reading": what is searched, and what the bot shows as "Searched: …").
-A question that stands alone ("Tell me about lung cancer.") is left as it is. Measured on TREC
-CAsT's conversations (`verbatim eval conversations`, README "Threads").
+question before them. Such a question, or one that replies to the earlier answer and goes on
+with its subject, is read as itself followed by a few words of its thread: of the earlier
+question as it was searched and of the answer's first passages, as a small learnt model chooses
+them (`chosen`, followups.json, trained by benchmarks/train_followups.py on TREC CAsT rewrites).
+That reading is what is searched and what the bot shows as "Searched: …". A question that stands
+alone ("Tell me about lung cancer.") is left as it is. Measured by `verbatim eval conversations`
+(README "Threads").
 
 Which questions lean: English ones by their words (a pronoun or a pointing word, an opening
 "and"/"what about", no more than one telling word of their own); other languages by length
 alone (at most one content word), as their pronouns are not listed here.
 """
 
+import functools
+import json
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import terms
 from ..types import Hit
@@ -39,13 +47,16 @@ CHATTER = frozenset(
 TELLING = 1.5
 # A question with at most this many telling words of its own cannot stand alone.
 SHORT = 1
-# Carried over: at most this many telling words of the earlier question, and this many of its
-# answer's sentence (the rarest). `verbatim eval conversations --part tune` (CAsT 2022, 130 turns;
-# README "Threads"): 3 / 0 Recall@5 0.708, 4 / 1 0.738, 3 / 2 0.738 but a self-contained turn
-# lost, 10 / 0 0.692; the answer's words lift Recall@5 but pull the answer already shown back
-# to the top, so that passage is set aside (`set_aside`).
+# The earlier question's first telling words (the things it asks about come first).
 CARRIED = 4
-ANSWERED = 1
+# What the learnt choice weighs for each word of the thread (`candidates`), in this order.
+FEATURES = ("bias", "in earlier question", "among its first", "in the answer", "log(1 + count in the answer)",
+            "rarity", "capitalised", "own telling words", "question leans", "in the first passage",
+            "share of passages holding it")
+PASSAGES = "\n\n"  # between the passages of an answer (the first is the one in bold)
+SHOWN = 3  # passages of an answer a follow-up reads (a page of quotes)
+MODEL = Path(__file__).with_name("followups.json")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W_]+")
 SUBSTITUTING = ("and ", "what about ", "how about ", "and what about ", "and how about ")
 
 
@@ -72,24 +83,71 @@ def leans(question: str, language: str = DEFAULT) -> bool:
                                                for word in terms.words(question, language))
 
 
-def reading(question: str, earlier: str, language: str = DEFAULT, answer: str = "") -> str:
+def reading(question: str, earlier: str, language: str = DEFAULT, answer: str = "", replying: bool = True) -> str:
     """What to search for `question` asked after `earlier` (whose answer quoted `answer`):
-    itself, then the earlier question's first telling words it does not already have, then the
-    rarest word of the answer; the question alone when it stands alone or nothing is added.
-    "And what about Russia?" after "What did NATO say about China?" puts Russia in China's
-    place: the earlier question's last telling word (the thing asked about) is not carried."""
+    itself, then the words of the earlier question and of its answer that the learnt choice
+    (`chosen`) keeps; the question alone when nothing is kept. A question that replies to the
+    earlier one is in its thread by the user's choice, and the choice weighs whether it leans;
+    one that merely comes soon after (not `replying`) is read in a thread only when it leans."""
     question = question.strip()
-    if not earlier.strip() or not leans(question, language):
+    if not earlier.strip() or not (leans(question, language) or replying and _shares(question, earlier, answer, language)):
         return question
-    have = {terms.key(word, language) for word in terms.words(question, language)}
-    carried = telling(earlier, language)
-    if _substitutes(question, language) and len(carried) > 1:
-        carried = carried[:-1]
-    added = [word for word in carried if terms.key(word, language) not in have][:CARRIED]
-    have |= {terms.key(word, language) for word in added}
-    fresh = [word for word in telling(answer, language) if terms.key(word, language) not in have]
-    added += sorted(fresh, key=lambda word: -terms.weight(word, language))[:ANSWERED]
+    added = chosen(question, earlier, answer, language)
     return f"{question} {' '.join(added)}" if added else question
+
+
+def _shares(question: str, earlier: str, answer: str, language: str) -> bool:
+    """Whether a question that could stand alone says something its thread said: it goes on with
+    the thread ("How much does the bigger one cost?"), not a new subject ("How do bees make wax?")."""
+    own = {terms.key(word, language) for word in telling(question, language)}
+    return bool(own & {terms.key(word, language) for word in telling(f"{earlier} {answer}", language)})
+
+
+def candidates(question: str, earlier: str, answer: str, language: str = DEFAULT) -> list[tuple[str, list[float]]]:
+    """The words a follow-up could take from its thread (the earlier question's and its answer's
+    telling words it does not have), each with what the choice weighs (`FEATURES`). `answer`
+    holds the answer's first passages, PASSAGES apart: a word most of them hold is the topic.
+    "And what about Russia?" after "What did NATO say about China?" puts Russia in China's
+    place: the earlier question's last telling word (the thing asked about) is no candidate."""
+    have = {terms.key(word, language) for word in terms.words(question, language)}
+    asked, said = telling(earlier, language), telling(answer, language)
+    asked_keys = [terms.key(word, language) for word in asked]
+    if _substitutes(question, language) and len(asked_keys) > 1:
+        have.add(asked_keys[-1])
+    said_counts = Counter(terms.key(word, language) for word in terms.content(answer, language))
+    passages = [terms.keys(passage, language) for passage in answer.split(PASSAGES) if passage.strip()] or [set()]
+    capitals = {terms.key(word.lower(), language) for word in _CAPITALISED.findall(f"{earlier} {answer}")}
+    own, leaning = min(len(telling(question, language)), 3) / 3, float(leans(question, language))
+    out, seen = [], set(have)
+    for word in asked + said:
+        found = terms.key(word, language)
+        if found in seen:
+            continue
+        seen.add(found)
+        position = asked_keys.index(found) if found in asked_keys else -1
+        out.append((word, [1.0, float(position >= 0), float(0 <= position < CARRIED), float(found in said_counts),
+                           math.log1p(said_counts[found]), terms.weight(word, language) / 7, float(found in capitals),
+                           own, leaning, float(found in passages[0]),
+                           sum(found in passage for passage in passages) / len(passages)]))
+    return out
+
+
+def chosen(question: str, earlier: str, answer: str, language: str = DEFAULT) -> list[str]:
+    """The thread's words a follow-up takes: those the learnt model (`followups.json`, trained on
+    TREC CAsT rewrites by benchmarks/train_followups.py) deems a person rewriting it would add,
+    at most `most` of them, the earlier question's first."""
+    model = _model()
+    scored = [(word, sum(w * x for w, x in zip(model["weights"], features)), order)
+              for order, (word, features) in enumerate(candidates(question, earlier, answer, language))]
+    kept = sorted((s for s in scored if s[1] >= model["threshold"]), key=lambda s: -s[1])[: model["most"]]
+    return [word for word, _, _ in sorted(kept, key=lambda s: s[2])]  # in the thread's order
+
+
+@functools.cache
+def _model() -> dict:
+    model = json.loads(MODEL.read_text(encoding="utf-8"))
+    assert model["features"] == list(FEATURES), "followups.json was trained on other features"
+    return model
 
 
 def _substitutes(question: str, language: str) -> bool:
@@ -99,9 +157,14 @@ def _substitutes(question: str, language: str) -> bool:
     return (" ".join(terms.words(question, language)) + " ").startswith(SUBSTITUTING)
 
 
-def in_thread(question: str, earlier: str, answer: str = "") -> str:
+def in_thread(question: str, earlier: str, answer: str = "", replying: bool = True) -> str:
     """`reading` in the question's language (the earlier question's, when it is too short to tell)."""
-    return reading(question, earlier, detect(question, otherwise=detect(earlier)), answer)
+    return reading(question, earlier, detect(question, otherwise=detect(earlier)), answer, replying)
+
+
+def thread_answer(hits: Sequence[Hit]) -> str:
+    """What a follow-up reads of an answer: its first SHOWN passages, PASSAGES apart."""
+    return PASSAGES.join(hit.quote.text for hit in hits[:SHOWN])
 
 
 def set_aside(hits: Sequence[Hit], shown: int | None) -> list[Hit]:
