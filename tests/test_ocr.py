@@ -1,10 +1,11 @@
-"""Photos and scans: read by OCR (RapidOCR's packaged models), quoted verbatim of what was read,
+"""Photos and scans: read by OCR (PP-OCR's models from the rapidocr wheel), quoted verbatim of what was read,
 marked as read from an image, refused when unreadable; through the library and the bot."""
 
 import html
 import os
 import re
 import stat
+import subprocess
 import sys
 import textwrap
 
@@ -12,9 +13,10 @@ import pytest
 
 from index import UnsupportedDocument, parse_file
 from index.sources import ocr
-from tests.conftest import BOTH_BACKENDS, bot_call, reply_to
+from tests.conftest import BOTH_BACKENDS, ROOT, bot_call, reply_to
 
-pytest.importorskip("rapidocr", reason="the OCR extra is not installed")
+if not ocr.available():
+    pytest.skip("the OCR extra or rapidocr's models are not installed", allow_module_level=True)
 pages = pytest.importorskip("tests.pages")
 
 SUMMIT = ("NATO leaders met in Washington for the alliance's seventy-fifth anniversary.\n"
@@ -61,6 +63,20 @@ def test_a_page_image_is_read_and_its_sentences_answer(tmp_path, library):
     assert answer.hits[0].quote.text in document.text  # quotes are verbatim of what the OCR read
 
 
+def test_pages_are_read_without_opencv(tmp_path):
+    """PP-OCR's models run on onnxruntime with numpy, SciPy and Pillow (index/models/ppocr.py):
+    a photographed page is read in a process where OpenCV cannot be imported."""
+    picture = tmp_path / "notice.jpg"
+    picture.write_bytes(pages.photo(pages.page(LIGHTHOUSE)))
+    script = ("import sys; sys.modules['cv2'] = None; from index.sources import ocr; "
+              f"from pathlib import Path; ocr.cache = Path({str(tmp_path / 'ocr')!r}); "
+              f"print(ocr.read_image(open({str(picture)!r}, 'rb').read(), 'notice.jpg')); "
+              "print('cv2' in sys.modules and sys.modules['cv2'] is not None)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    *text, opencv = done.stdout.strip().splitlines()
+    assert "built in 1857 from granite quarried on the island" in " ".join(text) and opencv == "False"
+
+
 def test_an_unchanged_picture_is_not_read_again(tmp_path, library, monkeypatch):
     picture = tmp_path / "summit-page.png"
     picture.write_bytes(pages.png(pages.page(SUMMIT)))
@@ -93,8 +109,8 @@ def test_an_unreadable_picture_is_refused_with_a_reason():
         parse_file(b"GIF89a broken", "broken.gif", "broken.gif")
 
 
-def test_tesseract_reads_what_rapidocr_cannot_when_installed(tmp_path, monkeypatch):
-    """A page RapidOCR cannot read (its models have no Cyrillic) goes to the `tesseract` command,
+def test_tesseract_reads_what_pp_ocr_cannot_when_installed(tmp_path, monkeypatch):
+    """A page PP-OCR's models cannot read (its models have no Cyrillic) goes to the `tesseract` command,
     here a stand-in that speaks Tesseract's command line and TSV output."""
     words = "Саммит НАТО прошёл в Вашингтоне в июле этого года".split()
     rows = ["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"]

@@ -1,8 +1,9 @@
 """Text from pictures of pages: photos, screenshots and scanned PDF pages, read by OCR.
 
-RapidOCR (the `ocr` extra) reads them with the PP-OCR models that ship inside its wheel, on
-onnxruntime: nothing is downloaded. It reads Latin scripts and Chinese. When the `tesseract`
-command is installed (a system package), a page RapidOCR reads without confidence is read
+PP-OCR's models, which ship inside the rapidocr wheel (the `ocr` extra), read them on onnxruntime
+as RapidOCR would (index/models/ppocr.py, without its OpenCV): nothing is downloaded. They read
+Latin scripts and Chinese. When the `tesseract` command is installed (a system package), a page
+they read without confidence is read
 again by Tesseract in every language it has (Cyrillic, Arabic, Devanagari…), and the more
 confident reading is kept. The text stored is what the OCR read; lines are joined into
 paragraphs by their layout. A page neither reads with confidence is refused, not stored as noise.
@@ -24,6 +25,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import UnsupportedDocument
+from ..models import ppocr
 
 Progress = Callable[[int, int], None]  # (pages done, pages in all)
 
@@ -66,15 +68,19 @@ class Reading:
         return self.confidence >= MIN_CONFIDENCE and sum(c.isalpha() for c in self.text) >= MIN_LETTERS
 
 
+INSTALL = "pip install 'verbatim[ocr]' && pip install --no-deps 'rapidocr~=3.10'"
+
+
 @functools.cache
 def available() -> bool:
-    """Whether OCR can run here (the `ocr` extra installed); asked once per process, not once
-    per file of a folder."""
+    """Whether OCR can run here (the `ocr` extra and rapidocr's models installed); asked once per
+    process, not once per file of a folder."""
     try:
-        import rapidocr  # noqa: F401
+        import PIL  # noqa: F401
+        import pypdfium2  # noqa: F401
     except ImportError:
         return False
-    return True
+    return ppocr.models_folder() is not None
 
 
 def read_image(data: bytes, source: str) -> str:
@@ -153,17 +159,14 @@ def _decode(data: bytes, source: str):
 def _rapid(pixels) -> Reading:
     global _engine
     if not available():
-        raise UnsupportedDocument("reading images needs the OCR extra: pip install 'verbatim[ocr]'")
+        raise UnsupportedDocument(f"reading images needs the OCR extra and its models: {INSTALL}")
     with _lock:
         if _engine is None:
-            from rapidocr import RapidOCR
-
-            _engine = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False,
-                                       "Det.limit_type": "max", "Det.limit_side_len": DETECT_SIDE})
-        result = _engine(pixels)
-    if result.boxes is None or not result.txts:
+            _engine = ppocr.Reader(ppocr.models_folder(), DETECT_SIDE)
+        found = _engine(pixels)
+    if not found:
         return Reading("", 0.0, "rapidocr")
-    boxes = [Box.of(corners, text, score) for corners, text, score in zip(result.boxes, result.txts, result.scores)]
+    boxes = [Box.of(corners, text, score) for corners, text, score in found]
     return Reading(layout(boxes), _confidence(boxes), "rapidocr")
 
 
