@@ -6,13 +6,14 @@ Usage: python benchmarks/train_followups.py [--shared ../shared] [--dry-run]
 Data recipe: TREC CAsT 2022's tuning half (even-numbered conversations, as `verbatim eval
 conversations --part tune`; the report half is never read here) and CAsT 2020 (all turns; it has
 no answer passages). For each turn after the first (each read as a reply to the one before), the
-candidates are the telling words of the earlier turn and of the passages the bot would have
-quoted for it; a candidate is a positive when the person's rewrite of the turn has it and the
-typed turn does not. The earlier turn is taken as the person rewrote it (teacher forcing), the
-quoted passages are the top hits of the embedded index of 2022's answer passages for that rewrite. A logistic regression (scikit-learn, seeded; its weights
-are a dozen numbers in followups.json) scores them; the threshold and the most words a follow-up
-takes are then chosen by Recall@5 of the bot's reading on the tuning half, every turn counted.
-It runs in about ten minutes on 2 cores (README, "Threads").
+candidates are the telling words of the earlier turn and of the quotes the bot would have shown
+for it; a candidate is a positive when the person's rewrite of the turn has it and the typed turn
+does not. The earlier turn is taken as the person rewrote it (teacher forcing); its quotes are the
+top hits, in an embedded index of 2022's answer passages, for that rewrite. A logistic regression
+(scikit-learn, seeded; its weights are eleven numbers in followups.json) scores them; the
+threshold and the most words a follow-up takes are then chosen by Recall@5 of the bot's reading
+on the tuning half, every turn counted. It runs in about four minutes on 2 cores (README,
+"Threads").
 """
 
 import argparse
@@ -57,7 +58,7 @@ def examples(conversations, library: Library | None, chained: bool = False):
                     labels.append(int(terms.key(word, language) in wanted))
             earlier = followups.reading(turn.raw, earlier, language, answer) if chained else turn.rewrite
             hits = library.rank(earlier, followups.SHOWN) if library else []
-            answer = followups.PASSAGES.join(hit.quote.text for hit in hits)
+            answer = followups.thread_answer(hits)
     return rows, labels
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelUnavailable
 from .e5_file import E5File, packed_file
 from .onnx import export, fingerprint, in_batches, session
 from .packaged import cache_dir
@@ -67,8 +68,9 @@ def _network(packed: E5File):
         for theirs, (ours, shape) in names.items():
             weights[f"encoder.layer.{layer}.{theirs}.weight"] = packed.tensor(f"l{layer}.{ours}.w", shape)
             weights[f"encoder.layer.{layer}.{theirs}.bias"] = packed.tensor(f"l{layer}.{ours}.b")
-    missing = encoder.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
-    assert set(missing.missing_keys) <= {"embeddings.word_embeddings.weight"}, missing
+    loaded = encoder.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=False)
+    if set(loaded.missing_keys) - {"embeddings.word_embeddings.weight"} or loaded.unexpected_keys:
+        raise ModelUnavailable(f"{packed.path} does not hold multilingual-e5-small's layers as expected: {loaded}")
 
     class Network(torch.nn.Module):
         def __init__(self) -> None:

@@ -4,7 +4,7 @@ search for it then.
 "And what about Russia?", "Why?" or "When was that?" mean nothing alone: they lean on the
 question before them. Such a question, or one that replies to the earlier answer and goes on
 with its subject, is read as itself followed by a few words of its thread: of the earlier
-question as it was searched and of the answer's first passages, as a small learnt model chooses
+question as it was searched and of the answer's first quotes, as a small learnt model chooses
 them (`chosen`, followups.json, trained by benchmarks/train_followups.py on TREC CAsT rewrites).
 That reading is what is searched and what the bot shows as "Searched: …". A question that stands
 alone ("Tell me about lung cancer.") is left as it is. Measured by `verbatim eval conversations`
@@ -51,10 +51,10 @@ SHORT = 1
 CARRIED = 4
 # What the learnt choice weighs for each word of the thread (`candidates`), in this order.
 FEATURES = ("bias", "in earlier question", "among its first", "in the answer", "log(1 + count in the answer)",
-            "rarity", "capitalised", "own telling words", "question leans", "in the first passage",
-            "share of passages holding it")
-PASSAGES = "\n\n"  # between the passages of an answer (the first is the one in bold)
-SHOWN = 3  # passages of an answer a follow-up reads (a page of quotes)
+            "rarity", "capitalised", "own telling words", "question leans", "in the first quote",
+            "share of quotes holding it")
+BETWEEN_QUOTES = "\n\n"  # between an answer's quotes, as a follow-up reads them (the first has the bold)
+SHOWN = 3  # quotes of an answer a follow-up reads (a page of them)
 MODEL = Path(__file__).with_name("followups.json")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][^\W_]+")
 SUBSTITUTING = ("and ", "what about ", "how about ", "and what about ", "and how about ")
@@ -90,7 +90,8 @@ def reading(question: str, earlier: str, language: str = DEFAULT, answer: str = 
     earlier one is in its thread by the user's choice, and the choice weighs whether it leans;
     one that merely comes soon after (not `replying`) is read in a thread only when it leans."""
     question = question.strip()
-    if not earlier.strip() or not (leans(question, language) or replying and _shares(question, earlier, answer, language)):
+    in_thread = leans(question, language) or replying and _shares(question, earlier, answer, language)
+    if not earlier.strip() or not in_thread:
         return question
     added = chosen(question, earlier, answer, language)
     return f"{question} {' '.join(added)}" if added else question
@@ -106,7 +107,7 @@ def _shares(question: str, earlier: str, answer: str, language: str) -> bool:
 def candidates(question: str, earlier: str, answer: str, language: str = DEFAULT) -> list[tuple[str, list[float]]]:
     """The words a follow-up could take from its thread (the earlier question's and its answer's
     telling words it does not have), each with what the choice weighs (`FEATURES`). `answer`
-    holds the answer's first passages, PASSAGES apart: a word most of them hold is the topic.
+    holds the answer's first quotes, BETWEEN_QUOTES apart: a word most of them hold is the topic.
     "And what about Russia?" after "What did NATO say about China?" puts Russia in China's
     place: the earlier question's last telling word (the thing asked about) is no candidate."""
     have = {terms.key(word, language) for word in terms.words(question, language)}
@@ -115,7 +116,7 @@ def candidates(question: str, earlier: str, answer: str, language: str = DEFAULT
     if _substitutes(question, language) and len(asked_keys) > 1:
         have.add(asked_keys[-1])
     said_counts = Counter(terms.key(word, language) for word in terms.content(answer, language))
-    passages = [terms.keys(passage, language) for passage in answer.split(PASSAGES) if passage.strip()] or [set()]
+    quotes = [terms.keys(quote, language) for quote in answer.split(BETWEEN_QUOTES) if quote.strip()] or [set()]
     capitals = {terms.key(word.lower(), language) for word in _CAPITALISED.findall(f"{earlier} {answer}")}
     own, leaning = min(len(telling(question, language)), 3) / 3, float(leans(question, language))
     out, seen = [], set(have)
@@ -127,8 +128,7 @@ def candidates(question: str, earlier: str, answer: str, language: str = DEFAULT
         position = asked_keys.index(found) if found in asked_keys else -1
         out.append((word, [1.0, float(position >= 0), float(0 <= position < CARRIED), float(found in said_counts),
                            math.log1p(said_counts[found]), terms.weight(word, language) / 7, float(found in capitals),
-                           own, leaning, float(found in passages[0]),
-                           sum(found in passage for passage in passages) / len(passages)]))
+                           own, leaning, float(found in quotes[0]), sum(found in quote for quote in quotes) / len(quotes)]))
     return out
 
 
@@ -146,7 +146,8 @@ def chosen(question: str, earlier: str, answer: str, language: str = DEFAULT) ->
 @functools.cache
 def _model() -> dict:
     model = json.loads(MODEL.read_text(encoding="utf-8"))
-    assert model["features"] == list(FEATURES), "followups.json was trained on other features"
+    if model["features"] != list(FEATURES):
+        raise RuntimeError(f"{MODEL} was trained on other features: run benchmarks/train_followups.py")
     return model
 
 
@@ -163,8 +164,8 @@ def in_thread(question: str, earlier: str, answer: str = "", replying: bool = Tr
 
 
 def thread_answer(hits: Sequence[Hit]) -> str:
-    """What a follow-up reads of an answer: its first SHOWN passages, PASSAGES apart."""
-    return PASSAGES.join(hit.quote.text for hit in hits[:SHOWN])
+    """What a follow-up reads of an answer: its first SHOWN quotes, BETWEEN_QUOTES apart."""
+    return BETWEEN_QUOTES.join(hit.quote.text for hit in hits[:SHOWN])
 
 
 def set_aside(hits: Sequence[Hit], shown: int | None) -> list[Hit]:
