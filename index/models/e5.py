@@ -31,12 +31,13 @@ def network_file(int8: bool) -> Path:
     return cache_dir() / f"{NAME}-{fingerprint(packed_file())}.{'int8' if int8 else 'fp32'}.onnx"
 
 
-def prepare(int8: bool) -> Path:
-    """Export the encoder from the packed weights unless done before; return its file."""
+def prepare(int8: bool, packed: E5File | None = None) -> Path:
+    """Export the encoder from the packed weights (`packed`, when already read) unless done
+    before; return its file."""
     target = network_file(int8)
     if not target.exists():
         log.info("Exporting %s to %s (once)", NAME, target)
-        network, width = _network(E5File(packed_file()))
+        network, width = _network(packed or E5File(packed_file()))
         import torch
 
         sample = {"inputs_embeds": torch.zeros(2, 5, width), "attention_mask": torch.ones(2, 5, dtype=torch.int64)}
@@ -103,7 +104,7 @@ class E5Embedder:
     def __init__(self, name: str = NAME, int8: bool = False) -> None:
         self._packed = E5File(packed_file())
         self._tokenizer = tokenizer_of(self._packed)
-        self._session = session(prepare(int8))
+        self._session = session(prepare(int8, self._packed))
         self.name, self.dim = name, self._packed.hidden
         self.runtime = "onnx-int8" if int8 else "onnx"
         # The window holds the prefix and the two special tokens besides the text.

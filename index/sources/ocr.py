@@ -3,9 +3,8 @@
 PP-OCR's models, which ship inside the rapidocr wheel (the `ocr` extra), read them on onnxruntime
 as RapidOCR would (index/models/ppocr.py, without its OpenCV): nothing is downloaded. They read
 Latin scripts and Chinese. When the `tesseract` command is installed (a system package), a page
-they read without confidence is read
-again by Tesseract in every language it has (Cyrillic, Arabic, Devanagari…), and the more
-confident reading is kept. The text stored is what the OCR read; lines are joined into
+they read without confidence is read again by Tesseract in every language it has (Cyrillic,
+Arabic, Devanagari…), and the more confident reading is kept. The text stored is what the OCR read; lines are joined into
 paragraphs by their layout. A page neither reads with confidence is refused, not stored as noise.
 """
 
