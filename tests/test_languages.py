@@ -1,8 +1,10 @@
 """Language detection and the analyzers by kind of script (index/text/languages.py), and what they
 change for sentences, chunks and BM25 (issue #22)."""
 
+import numpy as np
 import pytest
 
+from index.models import centroids
 from index.storage.embedded.bm25 import LexicalIndex
 from index.text import terms
 from index.text.chunking import chunk_spans, split_sentences
@@ -110,3 +112,21 @@ def test_bm25_keeps_to_the_questions_language():
 def test_right_to_left_is_told_by_most_letters():
     assert right_to_left(SAID["ar"]) and right_to_left("NATO 2024: " + SAID["ar"])
     assert not right_to_left(SAID["en"]) and not right_to_left(SAID["en"] + " (الناتو)")
+
+
+def test_a_question_is_read_toward_the_language_of_the_passages():
+    """The multilingual model's language centres (index/models/centroids.py): a Chinese question
+    asked of English passages is also searched nearer the English centre and farther from the
+    Chinese one; asked of Chinese passages, or unsure of its language, or on the English default
+    model (no centres), it is searched as asked."""
+    model = "multilingual-e5-small"
+    known = centroids.centres(model)
+    assert {"en", "zh", "ar", "vi", "ru", "hi"} <= set(known)
+    question = known["zh"] + np.random.default_rng(0).normal(0, 0.02, known["zh"].shape).astype(np.float32)
+    question /= np.linalg.norm(question)
+    asked, moved = centroids.readings(question, model, "zh", ["en", "zh"])
+    assert np.allclose(asked, question) and np.isclose(np.linalg.norm(moved), 1.0)
+    assert moved @ known["en"] > question @ known["en"] and moved @ known["zh"] < question @ known["zh"]
+    assert len(centroids.readings(question, model, "zh", ["zh"])) == 1
+    assert len(centroids.readings(question, model, "", ["en"])) == 1
+    assert len(centroids.readings(question, "all-MiniLM-L6-v2", "zh", ["en"])) == 1

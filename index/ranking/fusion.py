@@ -28,18 +28,33 @@ def candidates(
 ) -> list[tuple[int, float, float]]:
     """Return (chunk id, cosine, ranking score) best first, by the given method.
 
-    Reads only the top `depth` of each method, the BM25 scores of the dense candidates and the
-    cosines of the BM25 ones: the same for the embedded index and an engine (index/storage/milvus/search.py).
+    `query` is the question's vector, or several readings of it, one per row
+    (index/models/centroids.py): a chunk's cosine is then its best. Reads only the top `depth`
+    of each method and reading, the BM25 scores of the dense candidates and the cosines of the
+    BM25 ones: the same for the embedded index and an engine (index/storage/milvus/search.py).
     """
+    queries = np.atleast_2d(query)
+    if method == "dense" and len(queries) == 1:
+        return [(i, s, s) for i, s in vectors.search(queries[0], depth)]
     if method == "dense":
-        return [(i, s, s) for i, s in vectors.search(query, depth)]
-    dense = [] if method == "bm25" else [i for i, _ in vectors.search(query, depth)]
+        ids = list(dict.fromkeys(i for row in queries for i, _ in vectors.search(row, depth)))
+        cosines = _best(vectors, ids, queries)
+        order = np.argsort(-cosines, kind="stable")[:depth]
+        return [(ids[j], float(cosines[j]), float(cosines[j])) for j in order]
+    dense = [] if method == "bm25" else list(dict.fromkeys(i for row in queries for i, _ in vectors.search(row, depth)))
     best, bm25 = lexical.scored(question, depth, dense)
     if method == "bm25":
         ids = [i for i in best if bm25[i] > 0]
-        return [(i, c, bm25[i]) for i, c in zip(ids, vectors.cosines(ids, query))]
+        return [(i, float(c), bm25[i]) for i, c in zip(ids, _best(vectors, ids, queries))]
     ids = list(dict.fromkeys(dense + best))
-    cosines = vectors.cosines(ids, query)
+    cosines = _best(vectors, ids, queries)
     fused = fuse(cosines, np.array([bm25[i] for i in ids], dtype=np.float32), bm25[best[0]] if best else 0.0, weight)
     order = np.argsort(-fused, kind="stable")
     return [(ids[j], float(cosines[j]), float(fused[j])) for j in order]
+
+
+def _best(vectors: DenseSearch, ids: list[int], queries: np.ndarray) -> np.ndarray:
+    """Each chunk's cosine to the reading of the question that suits it best."""
+    if not ids:
+        return np.zeros(0, dtype=np.float32)
+    return np.max([vectors.cosines(ids, row) for row in queries], axis=0)

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ..models import centroids
 from ..models.embedding import Embedder, embed_questions
 from ..models.reader import Reader
 from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
@@ -78,11 +79,20 @@ def rank(
         return []
     query = embed_questions(embedder, [question])[0]
     follows = bool(typed and typed.strip() and typed.strip() != question.strip())
-    found = candidates(typed if follows else question, query, vectors, lexical,
-                       "fused" if method == "hybrid" else method, depth=max(DEPTH, k + SPARE),
-                       weight=FOLLOW_UP_WEIGHT if follows else DENSE_WEIGHT)[: k + SPARE]
-    chunks = store.chunks([chunk_id for chunk_id, *_ in found])
-    ranked = [(chunks[i], cosine, key) for i, cosine, key in found if i in chunks]
+
+    def found(readings: np.ndarray) -> list[tuple[StoredChunk, float, float]]:
+        best = candidates(typed if follows else question, readings, vectors, lexical,
+                          "fused" if method == "hybrid" else method, depth=max(DEPTH, k + SPARE),
+                          weight=FOLLOW_UP_WEIGHT if follows else DENSE_WEIGHT)[: k + SPARE]
+        chunks = store.chunks([chunk_id for chunk_id, *_ in best])
+        return [(chunks[i], cosine, key) for i, cosine, key in best if i in chunks]
+
+    ranked = found(query)
+    # Passages in another language than the question's: searched again, the question read toward theirs.
+    moved = centroids.readings(query, embedder.name, detect(question, ""), (_language(c) for c, *_ in ranked))
+    if len(moved) > 1:
+        query = moved
+        ranked = found(moved)
     hybrid = method == "hybrid"
     return _pick_answers(question, query, embedder, store, ranked, rerank=hybrid,
                          reader=reader if hybrid else None, scorer=scorer)[:k]
@@ -97,7 +107,8 @@ def rank_within(
     query = embed_questions(embedder, [question])[0]
     chunks = store.chunks(chunk_ids)
     ids = [i for i in chunk_ids if i in chunks]
-    cosines = store.chunk_vectors(ids) @ query
+    query = centroids.readings(query, embedder.name, detect(question, ""), (_language(chunks[i]) for i in ids))
+    cosines = (store.chunk_vectors(ids) @ query.T).max(axis=1)
     order = np.argsort(-cosines, kind="stable")
     ranked = [(chunks[ids[i]], float(cosines[i]), float(cosines[i])) for i in order]
     return _pick_answers(question, query, embedder, store, ranked, scorer=scorer)
@@ -115,8 +126,8 @@ def _pick_answers(
     sentences = [_sentences(chunk) for chunk, *_ in ranked]
     depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence vector is read at all
     compared = [span for spans in sentences[:depth] for span in spans]
-    cosines = iter((_sentence_vectors(store, ranked[:depth], sentences[:depth], embedder) @ query).tolist()
-                   if compared else [])
+    cosines = iter((_sentence_vectors(store, ranked[:depth], sentences[:depth], embedder) @ np.atleast_2d(query).T)
+                   .max(axis=1).tolist() if compared else [])
     language = detect(question)
     weights = terms.question_weights(question, language)
     question_pairs = terms.pairs(question, language)
