@@ -6,7 +6,7 @@ A language's centre is the mean vector of its `--words` most frequent words (wor
 42 languages; nothing downloaded), each embedded as a question is. The difference between two
 languages' centres is what the model adds for the language alone; index/models/centroids.py takes
 part of it away when a question is asked of passages in another language. Deterministic (no
-sampling): the same model and lists give the same file. About a minute on 2 cores.
+sampling): the same model and lists give the same file. About 2.5 minutes on 2 cores.
 """
 
 import argparse

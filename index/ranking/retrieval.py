@@ -121,7 +121,8 @@ def _pick_answers(
 ) -> list[Hit]:
     """Choose each chunk's answering sentence, score its confidence (`scorer`: fitted on the
     embedding model's signals), drop hits that repeat an answer already chosen, and (with
-    `rerank`) reorder the top chunks by their best sentence."""
+    `rerank`) reorder the top chunks by their best sentence. `query` may hold several readings
+    of the question, one per row: a sentence's cosine is its best."""
     scorer = scorer or fitted()
     sentences = [_sentences(chunk) for chunk, *_ in ranked]
     depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence vector is read at all
