@@ -37,11 +37,11 @@ def candidates(
     if method == "dense" and len(queries) == 1:
         return [(i, s, s) for i, s in vectors.search(queries[0], depth)]
     if method == "dense":
-        ids = list(dict.fromkeys(i for row in queries for i, _ in vectors.search(row, depth)))
+        ids = _nearest(vectors, queries, depth)
         cosines = _best(vectors, ids, queries)
         order = np.argsort(-cosines, kind="stable")[:depth]
         return [(ids[j], float(cosines[j]), float(cosines[j])) for j in order]
-    dense = [] if method == "bm25" else list(dict.fromkeys(i for row in queries for i, _ in vectors.search(row, depth)))
+    dense = [] if method == "bm25" else _nearest(vectors, queries, depth)
     best, bm25 = lexical.scored(question, depth, dense)
     if method == "bm25":
         ids = [i for i in best if bm25[i] > 0]
@@ -51,6 +51,11 @@ def candidates(
     fused = fuse(cosines, np.array([bm25[i] for i in ids], dtype=np.float32), bm25[best[0]] if best else 0.0, weight)
     order = np.argsort(-fused, kind="stable")
     return [(ids[j], float(cosines[j]), float(fused[j])) for j in order]
+
+
+def _nearest(vectors: DenseSearch, queries: np.ndarray, depth: int) -> list[int]:
+    """The top `depth` chunks of each reading of the question, each once, in the order found."""
+    return list(dict.fromkeys(i for row in queries for i, _ in vectors.search(row, depth)))
 
 
 def _best(vectors: DenseSearch, ids: list[int], queries: np.ndarray) -> np.ndarray:
