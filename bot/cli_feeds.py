@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from index import Feeds
+from index import Feeds, hidden
 
 from .cli_common import Context, index_option
 
@@ -23,7 +23,7 @@ def feeds() -> None:
 def feeds_add(obj: Context, url: str, index_dir: Path | None) -> None:
     """Follow a feed."""
     feed = Feeds(obj.library(index_dir, create=True)).add(url)
-    click.echo(f"following {feed.url}")
+    click.echo(f"following {hidden(feed.url)}")
 
 
 @feeds.command("list")
@@ -34,11 +34,12 @@ def feeds_list(obj: Context, index_dir: Path | None, as_json: bool) -> None:
     """List followed feeds and how their last poll went."""
     followed = Feeds(obj.library(index_dir, create=True)).all()
     if as_json:
-        click.echo(json.dumps([asdict(f) for f in followed], ensure_ascii=False, indent=2))
+        shown = [{**asdict(f), "url": hidden(f.url), "error": f.error and hidden(f.error)} for f in followed]
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
         return
     for feed in followed:
-        status = f"error: {feed.error}" if feed.error else f"polled {feed.polled_at or 'never'}"
-        click.echo(f"{feed.url}  {feed.title or ''}  {feed.entries} entries  {status}")
+        status = f"error: {hidden(feed.error)}" if feed.error else f"polled {feed.polled_at or 'never'}"
+        click.echo(f"{hidden(feed.url)}  {feed.title or ''}  {feed.entries} entries  {status}")
 
 
 @feeds.command("remove")
@@ -48,7 +49,7 @@ def feeds_list(obj: Context, index_dir: Path | None, as_json: bool) -> None:
 def feeds_remove(obj: Context, url: str, index_dir: Path | None) -> None:
     """Stop following a feed (its documents stay)."""
     Feeds(obj.library(index_dir)).remove(url)
-    click.echo(f"stopped following {url}")
+    click.echo(f"stopped following {hidden(url)}")
 
 
 @feeds.command("poll")

@@ -1,4 +1,5 @@
-"""Keep the bot token out of every log line: one filter on the handlers that write the log.
+"""Keep the bot token and URLs' credentials out of every log line: one filter on the handlers
+that write the log.
 
 The token shows up where nobody expects it: Bot API URLs (httpx at DEBUG, a failed file
 download's error), PTB's `InvalidToken` message, tracebacks. Redacting at the handler sees every
@@ -7,6 +8,8 @@ logger's records, including third-party ones, after their arguments are merged.
 
 import logging
 import re
+
+from index import hidden
 
 # Telegram tokens look like 123456789:AAH…(35 characters); anything of that shape is hidden too.
 TOKEN_SHAPE = re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}(?![A-Za-z0-9_-])")
@@ -21,10 +24,11 @@ class RedactToken(logging.Filter):
         self.secrets = [s for s in (token, *secrets) if s]  # e.g. VERBATIM_MILVUS_TOKEN too
 
     def redact(self, text: str) -> str:
-        """Return `text` with the token (and the other secrets) hidden."""
+        """Return `text` with the token (and the other secrets) hidden, and the credentials of
+        every URL in it (a Milvus URI's password, a feed's ?token=) masked."""
         for secret in self.secrets:
             text = text.replace(secret, HIDDEN)
-        return TOKEN_SHAPE.sub(HIDDEN, text)
+        return hidden(TOKEN_SHAPE.sub(HIDDEN, text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import feedparser
 
+from .credentials import hidden
 from .sources import documents as loader
 from .errors import DocumentNotFound, DownloadFailed, UnsupportedDocument
 from .sources.fetching import Fetcher, expect_ok
@@ -87,10 +88,12 @@ class Feeds:
         return [Feed(*row) for row in rows]
 
     def remove(self, url: str) -> None:
-        """Stop following a feed; documents already ingested stay."""
+        """Stop following a feed (by its URL, or the URL as `feeds list` shows it, credentials
+        masked); documents already ingested stay."""
+        followed = [feed.url for feed in self.all() if url in (feed.url, hidden(feed.url))]
         with self.store.transaction() as db:
-            if db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 0:
-                raise DocumentNotFound(f"No feed {url!r}. See: verbatim feeds list")
+            if len(followed) != 1 or db.execute("DELETE FROM feeds WHERE url = ?", followed).rowcount == 0:
+                raise DocumentNotFound(f"No feed {hidden(url)!r}. See: verbatim feeds list")
 
     def poll(self) -> PollReport:
         """Fetch every feed (conditional GET) and ingest the articles of new entries.

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from ...credentials import hidden
 from ...errors import IndexUnavailable, VerbatimError
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def connect(uri: str, token: str | None = None):
     try:
         return MilvusClient(uri=uri, token=token or "")
     except Exception as error:  # pymilvus raises its own and gRPC's errors
-        raise MilvusUnavailable(f"Cannot open Milvus at {uri}: {error}") from None
+        raise MilvusUnavailable(f"Cannot open Milvus at {hidden(uri)}: {hidden(str(error))}") from None
 
 
 def _adopt_logging() -> None:
@@ -73,7 +74,7 @@ class Guarded:
     collections (`names`) once it is over."""
 
     def __init__(self, client, uri: str, names: list[str]) -> None:
-        self._client, self._uri, self._names = client, uri, names
+        self._client, self._uri, self._names = client, hidden(uri), names  # _uri: for messages
         self._lock = threading.RLock()  # _recover notes a failed reload while it holds it
         self._failures = 0  # consecutive failed attempts; 0 while Milvus answers
         self._retry_at = 0.0
@@ -132,4 +133,4 @@ class Guarded:
 
 def _short(error: BaseException) -> str:
     text = str(getattr(error, "message", "") or error).strip()
-    return text.splitlines()[0][:200] if text else type(error).__name__
+    return hidden(text.splitlines()[0][:200]) if text else type(error).__name__

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...credentials import hidden
 from ...errors import ModelMismatch
 from ...types import Document, DocumentInfo
 from ..base import Searching, StoredChunk, StoredDocument
@@ -54,7 +55,7 @@ class MilvusStorage:
     def __init__(self, uri: str, token: str | None = None, prefix: str = "verbatim",
                  local_state: Path | None = None) -> None:
         self.uri = uri
-        self.where = f"{uri} (collections {prefix}_*)"
+        self.where = f"{hidden(uri)} (collections {prefix}_*)"
         self.local_state = local_state or Path("local.sqlite3")
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
         self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
