@@ -54,8 +54,9 @@ class OnnxReader:
 
     def __init__(self, weights: Path = WEIGHTS, int8: bool = False) -> None:
         self._tokenizer = tokenizer_of(model_path(BASE_MODEL), MAX_TOKENS)
-        # The question whole, the sentence cut when the pair is too long (as Reader does).
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+        # The longer of the two is cut when the pair is too long (as Reader does): the sentence,
+        # unless the question itself runs past the pair's length (a pasted paragraph).
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="longest_first")
         self._session = session(prepare_reader(weights, int8))
         self.runtime = "onnx-int8" if int8 else "onnx"
 

@@ -68,7 +68,7 @@ class Reader:
     def logits(self, question: str | Sequence[str], sentences: Sequence[str]):
         """Raw scores as a torch tensor (with gradients, unless called in inference mode)."""
         questions = [question] * len(sentences) if isinstance(question, str) else list(question)
-        batch = self.tokenizer(questions, list(sentences), padding=True, truncation="only_second",
+        batch = self.tokenizer(questions, list(sentences), padding=True, truncation="longest_first",
                                max_length=MAX_TOKENS, return_tensors="pt")
         return self.forward(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
 

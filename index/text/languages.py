@@ -166,7 +166,8 @@ class Analyzer:
         kept = [w for w in self.words(text) if w not in self.stop_words]
         if self.stemmer is None:
             return kept
-        return self.stemmer.stemWords(kept) if not _RUN.search(text) else [self.stem(w) for w in kept]
+        stems = self.stemmer.stemWords(kept) if not _RUN.search(text) else [self.stem(w) for w in kept]
+        return [s for s in stems if s]  # Greek's stemmer takes "όταν" down to nothing
 
 
 @functools.lru_cache(maxsize=None)
@@ -181,6 +182,12 @@ def analyzer(language: str) -> Analyzer:
             language) else frozenset()
     name = _SNOWBALL.get(language)
     return Analyzer(language, stop, Stemmer.Stemmer(name) if name else None)
+
+
+def has_words(text: str) -> bool:
+    """Does the text hold a letter or a digit of any script? Emoji, punctuation, zero-width
+    characters, bidi marks and a byte-order mark alone ask nothing that can be searched."""
+    return any(char.isalnum() for char in text)
 
 
 def right_to_left(text: str) -> bool:

@@ -145,9 +145,11 @@ class LexicalIndex:
     def _scored(self, words: list[str]) -> np.ndarray:
         base = np.zeros(len(self.base_ids), dtype=np.float32)
         if self._retriever is not None:
-            known = [w for w in words if w in self._retriever.vocab_dict]
+            # bm25s keeps "" in its vocabulary past the last scored column: asking for it raises.
+            vocabulary, columns = self._retriever.vocab_dict, len(self._retriever.scores["indptr"]) - 1
+            known = [vocabulary[w] for w in words if w and vocabulary.get(w, columns) < columns]
             if known:
-                base = np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+                base = np.asarray(self._retriever.get_scores_from_ids(known), dtype=np.float32)
                 base[self._dead] = 0.0
         recent = self._recent.scores(words, self._base_df, len(self.base_ids), self._base_length)
         return np.concatenate([base, recent])
