@@ -11,7 +11,13 @@ input and notes its peak (VmHWM, reset after the idle reading). Inputs, made her
 - random.pdf: 3,000 pages of random words (issue #19: 10,692 chunks, 294 s, 2.3 GB);
 - random-1000.pdf: 1,000 pages of random words, under the page and length caps: the prose test refuses it;
 - prose-at-cap.txt: 1.99 million characters of real prose (SQuAD's Wikipedia paragraphs, from
-  ../shared when present), the longest document the caps accept.
+  ../shared when present), the longest document the caps accept;
+- huge-page.pdf: 0.3 KB, one blank 5,000 x 5,000 point page (a scan to read by OCR: 2.1 GB and
+  7.9 s before pages were rendered no larger than the OCR reads them);
+- huge.png: 8,900 x 8,900 pixels of a typeset page, 0.2 MB (908 MB before pictures were shrunk
+  as they are decoded);
+- huge.jpg: the same page as a JPEG photo (decoded at a reduced size);
+- page.png: the same page at 2,000 x 2,000 pixels, the size the OCR reads: what any picture costs.
 """
 
 import argparse
@@ -29,9 +35,13 @@ sys.path.insert(0, str(ROOT))
 SQUAD = ROOT.parent / "shared" / "eval" / "squad_train" / "squad-v1.1-train.json.gz"
 
 MEASURE = """
-import sys, time
+import sys, tempfile, time
+from pathlib import Path
 sys.path.insert(0, {root!r})
 from index import Library
+from index.sources import ocr
+
+ocr.cache = Path(tempfile.mkdtemp())  # pictures read now, not readings kept from an earlier run
 
 def status(field):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(field)) / 1024
@@ -68,6 +78,19 @@ def make_inputs(folder: Path) -> dict[str, Path]:
         path = folder / name
         path.write_text(f"<html><head><title>Deep</title></head><body>{''.join(blocks)[: int(size)]}</body></html>")
         paths[name] = path
+    paths["huge-page.pdf"] = folder / "huge-page.pdf"
+    paths["huge-page.pdf"].write_bytes(make_pdf([""], size=(5_000, 5_000)))
+    from PIL import Image
+
+    from tests.pages import page
+
+    huge = Image.new("L", (8_900, 8_900), 255)
+    huge.paste(page(_words(rng, 150).capitalize() + ".", width=8_900, size=110, margin=700), (0, 700))
+    for name, kind in (("huge.png", "PNG"), ("huge.jpg", "JPEG")):
+        huge.save(folder / name, format=kind)
+        paths[name] = folder / name
+    huge.resize((2_000, 2_000), Image.Resampling.LANCZOS).save(folder / "page.png")
+    paths["page.png"] = folder / "page.png"
     for name, pages in (("random.pdf", 3_000), ("random-1000.pdf", 1_000)):
         path = folder / name
         path.write_bytes(make_pdf([], pages=[[_words(rng, 10) for _ in range(25)] for _ in range(pages)]))

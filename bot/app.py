@@ -1,10 +1,11 @@
 """The whole bot in one place: every handler, job, error handler and start-up hook."""
 
+import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
@@ -19,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from index import Library
+from index import Library, hidden
 
 from . import handlers, i18n, subscribing, uploads
 from .config import Settings, StartupError
@@ -34,27 +35,43 @@ log = logging.getLogger(__name__)
 
 
 async def check_bot_api(settings: Settings) -> None:
-    """Ask the Bot API who we are, so a bad token or an unreachable server is one clear line
-    instead of PTB's retry loop and its tracebacks."""
+    """Ask the Bot API who we are, so a bad token, a wrong base URL or an unreachable server is
+    one line naming the setting to fix, instead of PTB's retry loop and its tracebacks."""
+    url = hidden(settings.api_base_url)
     bot = Bot(settings.telegram_bot_token, base_url=settings.api_base_url,
               base_file_url=settings.file_base_url)
+    # PTB logs a body that is not JSON with its traceback before raising: the line below says it.
+    quiet = logging.getLogger("telegram.request")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
     try:
         await bot.initialize()  # getMe
-    except InvalidToken:
-        raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). "
-                           "Copy the token again from @BotFather.") from None
+    except InvalidToken as error:  # PTB's name for both 401 and 404, the server's answer as its cause
+        answered = error.__cause__ if isinstance(error.__cause__, InvalidToken) else error
+        if "Unauthorized" in str(answered) or "401" in str(answered):
+            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized). "
+                               "Copy the token again from @BotFather.") from None
+        if answered.__cause__ is not None:  # a 404 page that is not the Bot API's JSON: a wrong address
+            raise StartupError(f"The server at {url} answered 404 Not Found and is not a Telegram Bot API: "
+                               "TELEGRAM_API_BASE_URL is wrong (it ends in /bot, as in "
+                               "https://api.telegram.org/bot).") from None
+        raise StartupError(f"The Bot API at {url} answered 404 Not Found: TELEGRAM_BOT_TOKEN is malformed "
+                           "(copy it again from @BotFather) or TELEGRAM_API_BASE_URL is wrong "
+                           "(it ends in /bot).") from None
     except Forbidden:
         raise StartupError("The Bot API refused TELEGRAM_BOT_TOKEN (403 Forbidden): the bot may be deleted, "
                            "or TELEGRAM_API_BASE_URL points at a server that does not serve it. "
                            "Check both.") from None
     except NetworkError as error:  # TimedOut is a NetworkError too
-        raise StartupError(f"Cannot reach the Telegram Bot API at {settings.api_base_url} ({error}). "
+        raise StartupError(f"Cannot reach the Telegram Bot API at {url} ({hidden(str(error))}). "
                            "Check the network, or TELEGRAM_API_BASE_URL.") from None
     except TelegramError as error:  # e.g. "Invalid server response": not a Bot API at that address
-        raise StartupError(f"The server at {settings.api_base_url} did not answer as a Telegram Bot API "
-                           f"({error}). Check TELEGRAM_API_BASE_URL.") from None
+        raise StartupError(f"The server at {url} did not answer as a Telegram Bot API "
+                           f"({hidden(str(error))}): check TELEGRAM_API_BASE_URL.") from None
     finally:
-        await bot.shutdown()
+        quiet.setLevel(level)
+        with contextlib.suppress(TelegramError):
+            await bot.shutdown()
 
 
 def build_app(
@@ -123,6 +140,13 @@ async def _start_up(app: Application) -> None:
         _ = i18n.words(language).gettext
         await app.bot.set_my_commands([BotCommand(name, _(text)) for name, text in handlers.COMMANDS.items()],
                                       language_code=None if language == "en" else language)
+    everything = {**handlers.COMMANDS, **handlers.ADMIN_COMMANDS}
+    for admin in sorted(app.bot_data.settings.admin_ids):  # admins' own chats list their commands too
+        try:
+            await app.bot.set_my_commands([BotCommand(name, text) for name, text in everything.items()],
+                                          scope=BotCommandScopeChat(admin))
+        except TelegramError as error:  # an admin who never opened a chat with the bot: no chat yet
+            log.info("no command menu for admin %d: %s", admin, error)
     await restore_schedules(app)
     allowed = app.bot_data.settings.allowed_ids
     if allowed:

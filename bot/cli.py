@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from index import Answer, Location, Summary, VerbatimError, use_cache_dir
+from index import MULTILINGUAL_MODEL, Answer, Location, Summary, VerbatimError, hidden, use_cache_dir
 
-from . import formatting, redaction
+from . import formatting, logs, redaction
 from .config import Settings, SettingsError, StartupError
 from .cli_common import Context, index_option, open_library
 from .cli_feeds import feeds
@@ -32,19 +32,10 @@ def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
     """
     settings = Settings.load(env_file)
     use_cache_dir(settings.cache_dir)
-    _configure_logging("DEBUG" if verbose else settings.log_level, settings.telegram_bot_token,
-                       settings.milvus_token)
+    serving = ctx.invoked_subcommand == "serve" or (ctx.invoked_subcommand == "run" and settings.telegram_bot_token)
+    level = "DEBUG" if verbose else settings.log_level or ("INFO" if serving else "WARNING")
+    logs.configure(level, settings.telegram_bot_token, settings.milvus_token)
     ctx.obj = Context(settings)
-
-
-def _configure_logging(level: str, token: str | None, milvus_token: str | None = None) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redaction.install(token, milvus_token)  # every handler, every logger: secrets never reach the log
-    # httpx logs every request URL at INFO; quiet, not a secret: redaction covers those too.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    for chatty in ("bm25s", "sentence_transformers", "apscheduler"):
-        logging.getLogger(chatty).setLevel(max(logging.getLogger().level, logging.WARNING))
 
 
 @cli.command()
@@ -61,7 +52,7 @@ def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet
     """
     report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet)
     for source, reason in report.errors:
-        click.echo(f"skipped: {reason}", err=True)
+        click.echo(f"skipped: {hidden(reason)}", err=True)
     click.echo(report.describe())
     if report.added + report.updated + report.unchanged == 0:
         raise click.ClickException("nothing could be ingested")
@@ -79,7 +70,7 @@ def documents(obj: Context, index_dir: Path | None, as_json: bool) -> None:
         return
     for doc in docs:
         date = doc.published[:10] if doc.published else "----------"
-        click.echo(f"{doc.id}  {date}  {doc.chunks:4d} chunks  {doc.title}  ({doc.source})")
+        click.echo(f"{doc.id}  {date}  {doc.chunks:4d} chunks  {doc.title}  ({hidden(doc.source)})")
     click.echo(f"{len(docs)} documents", err=True)
 
 
@@ -102,9 +93,9 @@ def show(obj: Context, document: str, index_dir: Path | None, as_json: bool) -> 
     """Print a stored document's text and metadata."""
     doc = obj.library(index_dir).document(document)
     if as_json:
-        click.echo(json.dumps(asdict(doc), ensure_ascii=False))
+        click.echo(json.dumps({**asdict(doc), "source": hidden(doc.source)}, ensure_ascii=False))
         return
-    click.echo(f"{doc.title}\n{doc.source}" + (f"\n{doc.published}" if doc.published else ""))
+    click.echo(f"{doc.title}\n{hidden(doc.source)}" + (f"\n{doc.published}" if doc.published else ""))
     click.echo("\n" + doc.text)
 
 
@@ -123,18 +114,30 @@ def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json
         raise click.UsageError("give a QUESTION or --batch FILE")
     library = obj.library(index_dir)
     questions = [line.strip() for line in batch] if batch else [" ".join(question)]
+    failed = 0
     for text in questions:
         if batch and not text:
             continue
-        answer = library.search(text, k, every=as_json)
+        try:
+            answer = library.search(text, k, every=as_json)
+        except Exception as error:  # noqa: BLE001 -- one bad line costs that line, never the lines after it
+            if not batch:
+                raise
+            failed += 1
+            log.debug("could not answer %r", text[:80], exc_info=True)  # the traceback with -v
+            click.echo(json.dumps({"question": text, "error": hidden(str(error))}, ensure_ascii=False)
+                       if as_json else f"Error: could not answer {text[:80]!r}: {hidden(str(error))}\n")
+            continue
         click.echo(json.dumps(answer_json(answer), ensure_ascii=False) if as_json
                    else formatting.answer_plain(answer) + ("\n" if batch else ""))
+    if failed:
+        raise click.ClickException(f"{failed} of the questions could not be answered (see the errors above)")
 
 
 def listing(document) -> dict:
     """A listed document in the shape `documents --json` has always had (`show --json` says whether
     its text was read from an image)."""
-    return {k: v for k, v in asdict(document).items() if k != "from_image"}
+    return {k: hidden(v) if k == "source" else v for k, v in asdict(document).items() if k != "from_image"}
 
 
 def answer_json(answer: Answer) -> dict:
@@ -145,7 +148,7 @@ def answer_json(answer: Answer) -> dict:
         "hits": [
             {
                 "document": hit.document.id, "title": hit.document.title,
-                "source": hit.document.source, "score": round(hit.score, 4),
+                "source": hidden(hit.document.source), "score": round(hit.score, 4),
                 "text": hit.quote.text, "start": hit.quote.start, "end": hit.quote.end,
                 "answer": {"text": hit.sentence.text, "start": hit.sentence.start, "end": hit.sentence.end},
             }
@@ -229,7 +232,11 @@ def serve(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
     asyncio.run(check_bot_api(obj.settings))
     library = obj.library(index_dir, create=True)
-    library.warm()  # before the first question
+    from . import i18n
+
+    # Before the first question. A multilingual model's users ask in the languages the bot speaks
+    # too: preparing those takes ~0.7 GB, worth it only where such questions find answers.
+    library.warm(i18n.languages() if obj.settings.model == MULTILINGUAL_MODEL else ())
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
 
 

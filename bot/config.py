@@ -45,7 +45,7 @@ class Settings:
     thread_minutes: float = 5.0  # a private chat's question that cannot stand alone follows the last one this recent
     max_subscriptions: int = 25  # per chat
     delivery: str = "at-least-once"  # after a crash mid-send: send again, or count it as delivered
-    log_level: str = "INFO"
+    log_level: str | None = None  # unset: INFO for the bot, WARNING for console commands
     watch_interval: float = 30.0
     feed_interval: float = 900.0
     max_upload_mb: int = 20
@@ -93,7 +93,7 @@ class Settings:
             thread_minutes=_number(env, "VERBATIM_THREAD_MINUTES", defaults.thread_minutes, float),
             max_subscriptions=_number(env, "VERBATIM_MAX_SUBSCRIPTIONS", defaults.max_subscriptions, int),
             delivery=_choice(get("VERBATIM_DELIVERY"), "VERBATIM_DELIVERY", DELIVERIES) or defaults.delivery,
-            log_level=(get("VERBATIM_LOG_LEVEL") or defaults.log_level).upper(),
+            log_level=(get("VERBATIM_LOG_LEVEL") or "").upper() or None,
             watch_interval=_number(env, "VERBATIM_WATCH_INTERVAL", defaults.watch_interval, float),
             feed_interval=_number(env, "VERBATIM_FEED_INTERVAL", defaults.feed_interval, float),
             max_upload_mb=_number(env, "VERBATIM_MAX_UPLOAD_MB", defaults.max_upload_mb, int),

@@ -140,11 +140,13 @@ def conversations(obj, file: Path, part: str, as_json: bool, limit: int | None) 
     if as_json:
         click.echo(json.dumps({"documents": len(documents), "conversations": len(threads), **results}))
         return
-    click.echo(f"{len(documents)} passages, {len(threads)} conversations; Recall@1 / Recall@5")
-    click.echo("| turns | count | " + " | ".join(READINGS) + " |\n|---|---|" + "---|" * len(READINGS))
+    click.echo(f"{len(documents)} passages, {len(threads)} conversations; Recall@1 / Recall@5; "
+               "read in thread: turns the bot searched with words of their thread")
+    click.echo("| turns | count | read in thread | " + " | ".join(READINGS) + " |\n|---|---|---|"
+               + "---|" * len(READINGS))
     for subset, row in results.items():
         cells = " | ".join(f'{row[f"{name} R@1"]:.3f} / {row[f"{name} R@5"]:.3f}' for name in READINGS)
-        click.echo(f"| {subset} | {row['turns']} | {cells} |")
+        click.echo(f"| {subset} | {row['turns']} | {row['read in thread']} | {cells} |")
 
 
 def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from index import Answer, DocumentInfo, Hit, right_to_left
+from index import Answer, DocumentInfo, Hit, hidden, right_to_left
 
 from .i18n import ENGLISH, N_, Translate
 
@@ -93,7 +93,8 @@ def source_line(doc: DocumentInfo, sentence: str | None = None, _: Translate = E
         parts_html.append(escape(doc.published[:10]))
         parts_plain.append(doc.published[:10])
     if doc.source.startswith(("http://", "https://")):
-        link = text_fragment_link(doc.source, sentence) if sentence else doc.source
+        source = hidden(doc.source)  # a feed's ?token= or a user:password@ is for fetching, not for readers
+        link = text_fragment_link(source, sentence) if sentence else source
         label = escape(_("source"))
         parts_html.append(f'<a href="{html.escape(link, quote=True)}">{label}</a>')
         parts_plain.append(link)
@@ -149,23 +150,25 @@ def directed(body: str, text: str) -> str:
 
 
 def answer_html(answer: Answer, page: int = 0, per_page: int = 3, _: Translate = ENGLISH.gettext,
-                typed: str = "") -> str:
+                typed: str = "", note: str = "") -> str:
     """Render one page of an answer as a Telegram HTML message within the length limit, the
     bot's own words in the user's language (`_`), the quotes as written. When the user typed
     something else than what was searched (a follow-up read in its thread), the message
-    opens with what was searched."""
+    opens with what was searched; a `note` (plain text) closes it in italics."""
     searched = searched_html(answer.question, _) if typed and typed.strip() != answer.question else ""
+    closing = f"\n\n<i>{escape(note)}</i>" if note else ""
+    taken = telegram_length(searched) + (telegram_length(note) + 2 if note else 0)
     if not answer.found:
         if not answer.hits:
-            return searched + escape(_(NOT_FOUND))
+            return searched + escape(_(NOT_FOUND)) + closing
         header = f"{_(NOT_FOUND)}\n\n{_(WEAK_LABEL)}\n"
-        room = MESSAGE_LIMIT - telegram_length(searched + header) - 8
-        return searched + escape(header) + quote_html(answer.hits[0], room, _)
+        room = MESSAGE_LIMIT - taken - telegram_length(header) - 8
+        return searched + escape(header) + quote_html(answer.hits[0], room, _) + closing
     hits = answer.hits[page * per_page : (page + 1) * per_page]
     header = page_header(answer, page, per_page, _)
-    room = (MESSAGE_LIMIT - telegram_length(searched + header) - 4 * len(hits)) // max(1, len(hits))
+    room = (MESSAGE_LIMIT - taken - telegram_length(header) - 4 * len(hits)) // max(1, len(hits))
     blocks = [quote_html(hit, room, _) for hit in hits]
-    return searched + escape(header) + "\n\n".join(blocks)
+    return searched + escape(header) + "\n\n".join(blocks) + closing
 
 
 def searched_html(question: str, _: Translate = ENGLISH.gettext) -> str:

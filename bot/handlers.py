@@ -15,7 +15,7 @@ from telegram import (
 )
 from telegram.ext import ApplicationHandlerStop
 
-from index import Answer, IndexUnavailable, in_thread, set_aside, thread_answer
+from index import Answer, IndexUnavailable, has_words, in_thread, set_aside, thread_answer
 
 from . import formatting
 from .i18n import N_, words_for
@@ -37,10 +37,14 @@ COMMANDS = {
     "subscriptions": N_("List and remove your subscriptions"),
     "unsubscribe": N_("Remove a subscription, or all: /unsubscribe all"),
     "timezone": N_("Set your timezone for digests: /timezone Europe/Berlin"),
+}
+# Shown in /help and the command menu only to the operator's admins (VERBATIM_ADMIN_IDS).
+ADMIN_COMMANDS = {
     "ingest": N_("Admins: add a document from a URL (or send me a file)"),
 }
 
 
+IN_WORDS = N_("Please ask a question in words, for example: what did the summit decide?")
 UNAVAILABLE = N_("The document index is unavailable right now. Please try again in a minute.")
 NOT_ALLOWED = N_("Sorry, this bot is not open to you. Ask its operator to add your Telegram id "
                  "({user}) to the allowed list.")
@@ -66,6 +70,10 @@ async def gatekeeper(update: Update, context: Context) -> None:
             return
     elif settings.allows(chat.id) or _manages_old_subscriptions(update, context):
         return
+    if chat is not None and chat.id not in context.bot_data.turned_away:  # so the operator can add it
+        context.bot_data.turned_away.add(chat.id)
+        log.warning("not answering %s chat %d (%s): it is not in VERBATIM_ALLOWED_IDS", chat.type, chat.id,
+                    chat.title or chat.full_name or chat.username or "no title")
     _ = words_for(update).gettext
     if update.callback_query:
         await update.callback_query.answer(_(NOT_ALLOWED).format(user=user), show_alert=True)
@@ -109,7 +117,9 @@ def help_text(update: Update, context: Context) -> str:
     """Describe every command and the ways to ask, in the user's language."""
     _ = words_for(update).gettext
     name = context.bot.username or "verbatim_bot"
-    lines = [f"/{command} — {html.escape(_(text), quote=False)}" for command, text in COMMANDS.items()]
+    user = update.effective_user.id if update.effective_user else None
+    shown = {**COMMANDS, **ADMIN_COMMANDS} if user in context.bot_data.settings.admin_ids else COMMANDS
+    lines = [f"/{command} — {html.escape(_(text), quote=False)}" for command, text in shown.items()]
     ways = [_("In a private chat, just send your question."),
             _("In a group, use /ask, mention @{name}, or reply to one of my messages.").format(name=name),
             _("In any chat, type @{name} and a question to share a quote.").format(name=name)]
@@ -153,6 +163,9 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     _ = words_for(update).gettext
     if not question:
         await message.reply_text(formatting.escape(_("Ask me a question, for example: /ask what did the summit decide?")))
+        return
+    if not has_words(question):  # emoji, zero-width or bidi characters alone: the thread stays as it was
+        await message.reply_text(formatting.escape(_(IN_WORDS)))
         return
     if len(question) > settings.max_question_chars:
         await message.reply_text(formatting.escape(_(
@@ -247,9 +260,10 @@ async def inline_query(update: Update, context: Context) -> None:
     """Offer the top quotes for `@bot question` in any chat."""
     query = update.inline_query
     question = query.query.strip()
-    if not question or len(question) > context.bot_data.settings.max_question_chars:
+    if not has_words(question) or len(question) > context.bot_data.settings.max_question_chars:
         await query.answer([], cache_time=5)
         return
+    _ = words_for(update).gettext
     answer = await asyncio.to_thread(context.bot_data.library.search, question, 5)
     results = [
         InlineQueryResultArticle(
@@ -257,11 +271,17 @@ async def inline_query(update: Update, context: Context) -> None:
             title=hit.document.title[:100],
             description=hit.sentence.text[:200],
             input_message_content=InputTextMessageContent(
-                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200, words_for(update).gettext),
+                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200, _),
             ),
         )
         for hit in (answer.hits if answer.found else ())
     ]
+    if not results:  # an empty list looks broken: say that nothing answers, and what was asked
+        said = _(formatting.NOT_FOUND)
+        results = [InlineQueryResultArticle(
+            id="not-found", title=said, description=formatting.clip(question, 200),
+            input_message_content=InputTextMessageContent(
+                formatting.escape(f"{formatting.clip(question, 1000)}\n\n{said}")))]
     await query.answer(results, cache_time=30)
 
 

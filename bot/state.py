@@ -34,6 +34,7 @@ class BotState:
         self.last_delivery: dict[int, float] = {}  # chat id -> monotonic time of its last delivery
         self.alert_lock = asyncio.Lock()  # one topic-alert run at a time
         self.feed_lock = asyncio.Lock()  # one feed poll at a time (the timer's, or a retry's)
+        self.turned_away: set[int] = set()  # chats not on the allow-list, named in the log once each
 
 
 Context = CallbackContext[ExtBot[None], dict, dict, BotState]

@@ -9,7 +9,7 @@ from index import DocumentNotFound
 
 from . import scheduling
 from .digests import summary_html
-from .formatting import MESSAGE_LIMIT, escape
+from .formatting import MESSAGE_LIMIT, answer_html, escape
 from .i18n import N_, words_for
 from .jobs import resume, schedule_digest
 from .state import Context
@@ -223,11 +223,18 @@ async def watch_button(update: Update, context: Context) -> None:
     store = context.bot_data.subscriptions
     resume(context.application, update.effective_chat.id)
     _speaks(update, context)
-    limit = context.bot_data.settings.max_subscriptions
+    settings = context.bot_data.settings
     sub, _new = store.add_topic(update.effective_chat.id, answer.question,
-                                context.bot_data.library.generation, limit)
-    await query.answer(_(FULL).format(limit=limit) if sub is None else _("Done: I'll tell you when it is covered."),
-                       show_alert=sub is None)
+                                context.bot_data.library.generation, settings.max_subscriptions)
+    if sub is None:
+        await query.answer(_(FULL).format(limit=settings.max_subscriptions), show_alert=True)
+        return
+    await query.answer()
+    # Said in the message itself, the button gone: nothing to dismiss, nothing to press twice.
+    key = query.data.split(":", 1)[1]
+    done = _("✓ I'll tell you when a document covers this. /subscriptions lists your alerts.")
+    await query.edit_message_text(answer_html(answer, 0, settings.quotes_per_message, _,
+                                              context.bot_data.answers.typed(key), note=done), reply_markup=None)
 
 
 async def timezone(update: Update, context: Context) -> None:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gettext
 import logging
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.error import TelegramError
 
-from index import IngestReport, UnsupportedDocument, parse_file
+from index import IngestReport, UnsupportedDocument, hidden, parse_file
 
 from .formatting import escape
 from .i18n import N_, Translate, words_for
@@ -83,8 +84,8 @@ async def receive_photo(update: Update, context: Context) -> None:
 
 async def _add(update: Update, context: Context, data: bytes, name: str, source: str) -> None:
     """Read a file (by OCR for pictures and scans, saying how far it got) and add it."""
-    message = update.effective_message
-    _ = words_for(update).gettext
+    message, words = update.effective_message, words_for(update)
+    _ = words.gettext
     status = PageStatus(message, _, asyncio.get_running_loop())
     try:
         async with typing(context.bot, message.chat_id):
@@ -96,7 +97,7 @@ async def _add(update: Update, context: Context, data: bytes, name: str, source:
         return
     finally:  # the progress line goes, whatever happened (an outage is answered by on_error)
         await status.done()
-    said = _said(report, parsed.title, _)
+    said = _said(report, parsed.title, words)
     if parsed.from_image:
         said += " " + _("Its text was read from an image; quotes show what was read.")
     if parsed.unread_pages:
@@ -164,14 +165,17 @@ async def ingest_url(update: Update, context: Context) -> None:
 async def _ingest(update: Update, context: Context, urls: list[str]) -> None:
     async with typing(context.bot, update.effective_chat.id):
         report = await asyncio.to_thread(context.bot_data.library.ingest, urls, False)
-    problems = "".join(f"\n{reason}" for _, reason in report.errors)
+    problems = "".join(f"\n{hidden(reason)}" for _, reason in report.errors)
     await update.effective_message.reply_text(escape(f"{report.describe()}{problems}"))
     context.job_queue.run_once(watch_documents, 0)
 
 
-def _said(report: IngestReport, title: str, _: Translate) -> str:
+def _said(report: IngestReport, title: str, words: gettext.NullTranslations) -> str:
     if report.unchanged:
-        return _("I already have “{title}”, unchanged.").format(title=title)
-    said = (_("Updated “{title}” ({count} new passages embedded).") if report.updated
-            else _("Added “{title}” ({count} new passages embedded)."))
-    return said.format(title=title, count=report.chunks_embedded)
+        return words.gettext("I already have “{title}”, unchanged.").format(title=title)
+    count = report.chunks_embedded
+    said = (words.ngettext("Updated “{title}” ({count} new passage embedded).",
+                           "Updated “{title}” ({count} new passages embedded).", count) if report.updated
+            else words.ngettext("Added “{title}” ({count} new passage embedded).",
+                                "Added “{title}” ({count} new passages embedded).", count))
+    return said.format(title=title, count=count)

@@ -2,6 +2,7 @@
 
 from .sources.documents import SUFFIXES, is_url, parse, parse_file
 from .models.embedding import DEFAULT_MODEL, RUNTIMES, load_embedder, register
+from .models.packaged import MULTILINGUAL as MULTILINGUAL_MODEL
 from .errors import (
     DocumentNotFound,
     IndexNotFound,
@@ -16,6 +17,7 @@ from .evaluation.measures import figures, load_beir, load_ester, load_squad, not
 from .evaluation.measures import run as evaluate
 from .evaluation.conversations import READINGS, load_conversations
 from .evaluation.conversations import part as conversation_part, run as evaluate_conversations
+from .credentials import hidden
 from .feeds import Feed, Feeds, PollReport
 from .sources.fetching import Fetcher
 from .library import DEFAULT_CHUNK_TOKENS, Library
@@ -25,16 +27,16 @@ from .models.packaged import use_cache_dir
 from .models.readers import load_reader
 from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
-from .text.languages import right_to_left
+from .text.languages import has_words, right_to_left
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 __all__ = [
-    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "default_threshold", "Location", "SUFFIXES", "Answer",
+    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "MULTILINGUAL_MODEL", "default_threshold", "Location", "SUFFIXES", "Answer",
     "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IndexUnavailable", "IngestReport",
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
-    "load_reader", "use_cache_dir", "right_to_left", "in_thread", "set_aside", "thread_answer",
-    "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
+    "load_reader", "use_cache_dir", "right_to_left", "has_words", "in_thread", "set_aside", "thread_answer",
+    "hidden", "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
 ]

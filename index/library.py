@@ -3,18 +3,20 @@ backend (index/storage/)."""
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from .errors import DocumentNotFound, ModelMismatch, UnsupportedDocument
 from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, embed_questions, load_embedder
 from .models.reader import Reader
 from .models.readers import load_reader
 from .ranking.confidence import fitted
-from .ranking.retrieval import rank, rank_within, search
+from .ranking.retrieval import best_per_document, rank, rank_within, search
 from .sources import documents as loader
 from .sources import indexing, ocr
 from .sources.fetching import Fetcher
@@ -22,11 +24,13 @@ from .storage import Location, NewSpan, StoredDocument
 from .storage import open as open_storage
 from .storage.local import SQLiteFile
 from .summaries import DigestItem, Summary, build_digest
+from .text import terms
 from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_TOKENS = 128
+LANGUAGE_SAMPLE = 200  # documents whose languages are prepared at start-up (Library.warm)
 EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
 
 
@@ -143,14 +147,7 @@ class Library:
         embed_questions(embedder, topics)
         chunk_ids = self.storage.chunk_ids(document_ids)
         ranked = [rank_within(topic, embedder, self.storage, chunk_ids, self.scorer) for topic in topics]
-        return [self._best_per_document(hits) for hits in ranked]
-
-    def _best_per_document(self, hits: list[Hit]) -> list[Hit]:
-        best: dict[str, Hit] = {}
-        for hit in hits:
-            if hit.score >= self.threshold and hit.document.id not in best:
-                best[hit.document.id] = hit
-        return list(best.values())
+        return [best_per_document(hits, self.threshold) for hits in ranked]
 
     def document(self, ref: str) -> Document:
         """Return a stored document by id, id prefix or source."""
@@ -192,12 +189,14 @@ class Library:
         with self.storage.searching() as found:
             return len(found.dense)
 
-    def warm(self) -> None:
-        """Load everything a first question needs (the model, the search indexes, the reader), so
-        that the first user does not wait for it."""
+    def warm(self, languages: Iterable[str] = ()) -> threading.Thread:
+        """Load what a first question needs (the model, the search indexes, the reader); then, in
+        the returned thread, the collection's languages and `languages` (terms.prepare)."""
         self.embedder, self.reader
         with self.storage.searching():
             pass
+        documents = lambda: (self.storage.document(d.id) for d in self.documents()[:LANGUAGE_SAMPLE])  # noqa: E731
+        return terms.prepare_in_background(lambda: [*(d.language for d in documents() if d), *languages])
 
     # ----- writing -------------------------------------------------------------------------
 
@@ -210,13 +209,14 @@ class Library:
             for target in tqdm(files, desc="Reading", unit="doc", disable=not progress or None):
                 try:
                     yield loader.load(target, self.fetcher, ocr.page_bar(target) if progress else None)
-                except UnsupportedDocument as error:
-                    log.warning("skipped %s", error)
+                except UnsupportedDocument as error:  # the report says it: the CLI prints it, the bot replies it
+                    log.info("skipped %s", error)
                     failures.append((target, str(error)))
                 except OSError as error:
                     failures.append((target, f"{target}: {error.strerror or error}"))
 
-        report = self.add(readable())  # the "Reading" bar already tracks progress
+        with logging_redirect_tqdm() if progress else contextlib.nullcontext():  # a log line never splits a bar
+            report = self.add(readable())  # the "Reading" bar already tracks progress
         return IngestReport(
             report.added, report.updated, report.unchanged, report.failed + len(failures),
             report.chunks_embedded, tuple(failures) + report.errors, report.documents,

@@ -195,7 +195,7 @@ def test_serve_says_in_one_line_why_it_cannot_start(run, monkeypatch, bot_api, t
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", bot_api.base_url)  # the fake only knows its own token
     code, out, err = run("serve", "--index", str(tmp_path / "idx"))
     assert code == 1 and len(err.strip().splitlines()) == 1, err
-    assert "rejected TELEGRAM_BOT_TOKEN" in err and token not in out + err
+    assert "404 Not Found: TELEGRAM_BOT_TOKEN is malformed" in err and token not in out + err
 
 
 def test_serve_says_in_one_line_when_the_bot_api_refuses_or_is_no_bot_api(run, monkeypatch, bot_api, tmp_path):

@@ -186,8 +186,8 @@ async def test_not_found_offers_an_alert_when_it_is_covered(running_bot, bot_api
     button = reply["reply_markup"]["inline_keyboard"][0][0]
     bot_api.press({"message_id": 3, "date": 0, "chat": {"id": 42, "type": "private"}, "text": "x"},
                   button["callback_data"])
-    answered = await bot_call(bot_api, "answerCallbackQuery")
-    assert "covered" in answered["text"]
+    confirmed = await bot_call(bot_api, "editMessageText")
+    assert "I'll tell you when a document covers this" in confirmed["text"]
     count = len(bot_api.calls)
     library.add([SourceText("notes://otters", "Otters", OTTERS)])
     alert = await bot_call(bot_api, "sendMessage", lambda p: p["text"].startswith("New on"), after=count)

@@ -79,12 +79,12 @@ def run(library: Library, conversations: list[list[Turn]], k: int = 5) -> dict:
                     shown = hits[0].chunk_id if hits else None
             earlier = read  # a reply to this answer follows the question as it was searched
             key = tuple((t.raw, t.relevant) for t in turns[: number + 1])
-            rows[key] = {"turn": turn, **ranked}
+            rows[key] = {"turn": turn, "changed": read != turn.raw, **ranked}
     out = {}
     for subset, keep in (("all", lambda t: True), ("follow-ups", lambda t: not t.self_contained),
                          ("self-contained", lambda t: t.self_contained)):
         chosen = [row for row in rows.values() if row["turn"].relevant and keep(row["turn"])]
-        out[subset] = {"turns": len(chosen), **{
+        out[subset] = {"turns": len(chosen), "read in thread": sum(row["changed"] for row in chosen), **{
             f"{name} R@{n}": _recall(chosen, name, n) for name in READINGS for n in (1, k)}}
     return out
 

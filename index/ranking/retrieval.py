@@ -10,7 +10,7 @@ from ..models.reader import Reader
 from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import terms
 from ..text.chunking import chunk_sentences
-from ..text.languages import detect
+from ..text.languages import detect, has_words
 from ..types import Answer, DocumentInfo, Hit, Span
 from . import sentences as answer_sentences
 from .confidence import Model, Signals, fitted
@@ -53,6 +53,8 @@ def search(question: str, k: int, threshold: float, every: bool = False, typed: 
     when none does. With `every`, what a script asks for: all `k` hits, best first, each with
     its confidence, whether or not they reach it."""
     question = question.strip()
+    if not has_words(question):  # "👍", a lone bidi mark: nothing to search, no passage to offer
+        return Answer(question, False, ())
     hits = rank(question, k, typed=typed, **parts)
     passing = [hit for hit in hits if hit.score >= threshold]
     if every:
@@ -60,6 +62,15 @@ def search(question: str, k: int, threshold: float, every: bool = False, typed: 
     if passing:
         return Answer(question, True, tuple(passing[:k]))
     return Answer(question, False, tuple(sorted(hits, key=lambda h: -h.score)[:1]))
+
+
+def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
+    """The best hit of each document among those that reach the threshold (topic alerts)."""
+    best: dict[str, Hit] = {}
+    for hit in hits:
+        if hit.score >= threshold and hit.document.id not in best:
+            best[hit.document.id] = hit
+    return list(best.values())
 
 
 def rank(

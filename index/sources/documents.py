@@ -31,6 +31,7 @@ TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf"}  # and pictures of pages when OCR is installed
 MIN_PAGE_LETTERS = 20  # a PDF page with fewer letters in its text layer is a scan: read by OCR
+TITLE_CHARS = 100  # a first line longer than this is a paragraph, not a title
 
 
 def is_url(target: str) -> bool:
@@ -84,8 +85,9 @@ def parse(data: bytes, source: str, kind: str, on_page: ocr.Progress | None = No
     SourceText; pictures and scanned PDF pages are read by OCR (`on_page(done, total)` after each)."""
     if kind == "pdf":
         doc = _parse_pdf(data, source, on_page)
-    elif kind == "image":
-        doc = SourceText(source, _title_from_source(source), _normalise(ocr.read_image(data, source)), from_image=True)
+    elif kind == "image":  # a photo's name says when it was taken, its first line what it is
+        text = _normalise(ocr.read_image(data, source))
+        doc = SourceText(source, _first_line(text) or _title_from_source(source), text, from_image=True)
     elif kind == "html":
         doc = _parse_html(data, source)  # bytes: trafilatura honours the page's declared charset
     else:
@@ -183,15 +185,24 @@ def _text_title(text: str, source: str, markdown: bool) -> str:
         if heading:
             return heading.group(1).strip()
     first = text.split("\n", 1)[0].strip()
-    if 0 < len(first) <= 100 and not first.endswith((".", "!", "?", "”", '"')):
+    if 0 < len(first) <= TITLE_CHARS and not first.endswith((".", "!", "?", "”", '"')):
         return first
     return _title_from_source(source)
 
 
+def _first_line(text: str, limit: int = TITLE_CHARS) -> str:
+    """A text's first line as a title: whole when short, else cut at a word with an ellipsis."""
+    first = " ".join(text.strip().split("\n", 1)[0].split())
+    if len(first) <= limit:
+        return first
+    return first[: first.rfind(" ", 0, limit) if " " in first[:limit] else limit].rstrip(" ,;:") + "…"
+
+
 def _title_from_source(source: str) -> str:
+    """The file or page name as written ("nato-washington-summit-china" -> "nato washington summit
+    china"): its own case, which title-casing would get wrong ("Nato")."""
     stem = Path(source.rstrip("/")).stem or source
-    words = re.sub(r"[-_]+", " ", stem).strip()
-    return words[:1].upper() + words[1:] if words else source
+    return re.sub(r"[-_]+", " ", stem).strip() or source
 
 
 def _parse_html(html: bytes, source: str) -> SourceText:

@@ -41,8 +41,15 @@ MIN_LETTERS = 20
 # each time (python benchmarks/ocr.py). Lines are then read at their full resolution.
 # The direction classifier is off: it turned a clean line upside down ("ths t s t hts").
 DETECT_SIDE = 1024
-RENDER_DPI = 200  # scanned PDF pages are rendered at this resolution for the OCR
-MAX_PIXELS = 40_000_000  # a picture larger than this (a decompression bomb?) is refused
+RENDER_DPI = 200  # scanned PDF pages are rendered at this resolution for the OCR...
+# ... and no larger than what the OCR reads (ppocr.SIDES: it brings every picture within 2,000
+# pixels): a picture is shrunk to this as it is decoded, a page rendered at most this large, so a
+# 0.3 KB PDF of one 5,000-point page or a 151 KB PNG of 8,900 x 8,900 pixels costs what a photo does.
+READ_SIDE = ppocr.SIDES[1]
+# A picture of more pixels is refused before it is decoded (a decompression bomb?). A PNG or TIFF is
+# decoded whole at its own size once, then shrunk (a JPEG is decoded shrunk): 100 megapixels are
+# at most 400 MB for that moment (README, "Security").
+MAX_PIXELS = 100_000_000
 TESSERACT_SECONDS = 120
 
 _engine = None
@@ -101,8 +108,9 @@ def read_pdf_pages(data: bytes, pages: list[int], on_page: Progress | None = Non
         out = {}
         for done, number in enumerate(pages, 1):
             page = document[number]
+            scale = min(RENDER_DPI / 72, READ_SIDE / max(1.0, *page.get_size()))  # points: 1/72 inch
             out[number] = _remembered(f"{digest}-page{number}", lambda: read_picture(
-                page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()))
+                page.render(scale=scale, grayscale=True).to_pil()))
             if on_page:
                 on_page(done, len(pages))
         return out
@@ -144,14 +152,25 @@ def read_picture(picture) -> Reading:
 
 
 def _decode(data: bytes, source: str):
+    """Open a picture no larger than the OCR reads it: a JPEG decoded at a reduced size (Pillow's
+    `draft`), any other shrunk as soon as it is decoded, before anything copies it."""
     from PIL import Image, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    Image.MAX_IMAGE_PIXELS = None  # checked here, from the header, before decoding anything
     try:
         picture = Image.open(io.BytesIO(data))
+        width, height = picture.size
+        if width * height > MAX_PIXELS:
+            raise UnsupportedDocument(f"{source}: a picture of {width:,} x {height:,} pixels, over the "
+                                      f"{MAX_PIXELS // 1_000_000} megapixels I read; send a smaller one")
+        picture.draft("RGB", (READ_SIDE, READ_SIDE))  # JPEG only: decoded at 1/2, 1/4 or 1/8 of its size
         picture.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
         raise UnsupportedDocument(f"{source}: not an image I can open ({error})") from None
+    if max(picture.size) > READ_SIDE:
+        if picture.mode not in ("L", "RGB", "RGBA"):  # a palette or 1-bit picture would shrink by nearest pixels
+            picture = picture.convert("RGB" if picture.mode == "P" else "L")
+        picture.thumbnail((READ_SIDE, READ_SIDE), Image.Resampling.LANCZOS, reducing_gap=2.0)
     return picture
 
 

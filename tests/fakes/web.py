@@ -89,8 +89,10 @@ def drip_headers(request: BaseHTTPRequestHandler, content_type: str, body: bytes
     request.close_connection = True
 
 
-def make_pdf(lines: list[str], title: str | None = None, pages: list[list[str]] | None = None) -> bytes:
-    """Write a minimal PDF whose text layer holds `lines` (one page), or each of `pages`."""
+def make_pdf(lines: list[str], title: str | None = None, pages: list[list[str]] | None = None,
+             size: tuple[int, int] = (612, 792)) -> bytes:
+    """Write a minimal PDF whose text layer holds `lines` (one page), or each of `pages`, on
+    pages `size` points wide and high (US Letter)."""
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -104,7 +106,7 @@ def make_pdf(lines: list[str], title: str | None = None, pages: list[list[str]] 
     ]
     for i, page in enumerate(pages):
         stream = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({esc(line)}) '" for line in page) + " ET"
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {first_page + 2 * i + 1} 0 R"
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] /Contents {first_page + 2 * i + 1} 0 R"
                        " /Resources << /Font << /F1 3 0 R >> >> >>")
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream}\nendstream")
     if title:
