@@ -22,7 +22,7 @@ from telegram.ext import (
 
 from index import Library, hidden
 
-from . import handlers, i18n, subscribing, uploads
+from . import handlers, i18n, inline, subscribing, uploads
 from .config import Settings, StartupError
 from .sending import RETRIES, RetryingRateLimiter
 from .updates import PerChatOrder
@@ -113,7 +113,7 @@ def build_app(
     app.add_handler(CallbackQueryHandler(subscribing.remove_button, pattern=r"^unsub:\d{1,18}$"))
     app.add_handler(CallbackQueryHandler(subscribing.subscriptions_page, pattern=r"^subs:\d{1,3}$"))
     app.add_handler(CallbackQueryHandler(handlers.stale_button))  # anything else: answered, not ignored
-    app.add_handler(InlineQueryHandler(handlers.inline_query))
+    app.add_handler(InlineQueryHandler(inline.inline_query))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, uploads.receive_document))
     app.add_handler(MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, uploads.receive_photo))  # OCR
     app.add_handler(

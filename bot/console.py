@@ -10,6 +10,7 @@ from .formatting import answer_plain
 def chat_loop(library: Library, k: int) -> None:
     """Read questions until an empty line or end of input; print each answer."""
     docs = library.documents()
+    library.warm()  # the model now; the collection's languages while the first question is typed
     click.echo(f"Ask about {len(docs)} documents. An empty line or Ctrl-D quits.")
     while True:
         try:

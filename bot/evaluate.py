@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from index import (
-    READINGS, conversation_part, evaluate_conversations, load_conversations,
+    READINGS, article_part, conversation_part, evaluate_articles, evaluate_conversations, load_conversations,
+    load_news, load_squad_articles,
     calibrate, evaluate as run, figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part,
 )
 
@@ -78,10 +79,19 @@ def qa_options(command):
 @click.option("--questions", "questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ask the questions of this file instead (the same ids and order in another language: "
                    "XQuAD's translations), against FILE's paragraphs: cross-lingual retrieval.")
+@click.option("--whole-articles", is_flag=True,
+              help="Each article one document, chunked as ingest chunks it, each question asked as the bot "
+                   "asks it: the answer inside the first quote's bold sentence, the first quote, the first "
+                   "three; SQuAD 2.0's impossible questions declined.")
 def squad(obj, file: Path, as_json: bool, limit: int | None, keep: Path | None, sizes, part: str,
-          questions_file: Path | None) -> None:
+          questions_file: Path | None, whole_articles: bool) -> None:
     """Each paragraph a document; print Recall@1/@5, MRR@10, answer-sentence accuracy@1, and how
-    "not found" holds by collection size (each question asked with and without its paragraph)."""
+    "not found" holds by collection size (each question asked with and without its paragraph).
+    With --whole-articles, what a user meets instead (see `eval news`)."""
+    if whole_articles:
+        documents, questions = article_part(*load_squad_articles(file), part)
+        _articles(obj, documents, questions[:limit] if limit else questions, as_json, keep)
+        return
     documents, questions = load_squad(file)
     if questions_file:
         questions = asked_in(questions, load_squad(questions_file)[1], questions_file)
@@ -147,6 +157,45 @@ def conversations(obj, file: Path, part: str, as_json: bool, limit: int | None) 
     for subset, row in results.items():
         cells = " | ".join(f'{row[f"{name} R@1"]:.3f} / {row[f"{name} R@5"]:.3f}' for name in READINGS)
         click.echo(f"| {subset} | {row['turns']} | {row['read in thread']} | {cells} |")
+
+
+@evaluate.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--part", type=click.Choice(["all", "tune", "report"]), default="all", show_default=True,
+              help="Articles to use: even-numbered (tune), odd (report), all.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Build (or reuse) the index in this folder instead of a temporary one.")
+@click.pass_obj
+def news(obj, file: Path, part: str, as_json: bool, keep: Path | None) -> None:
+    """News questions about whole articles (questions.jsonl beside articles.jsonl, as in
+    ../shared/eval/news_questions), asked as the bot asks them. By kind of question: how many are
+    answered, with the answer inside the first quote's bold sentence, the first quote, the first
+    three quotes; how many are declined (the right reply to the questions the articles do not answer:
+    missing-type, adjacent, look-alike)."""
+    _articles(obj, *article_part(*load_news(file), part), as_json, keep)
+
+
+def _articles(obj, documents, questions, as_json: bool, keep: Path | None) -> None:
+    settings = obj.settings
+    with tempfile.TemporaryDirectory() as scratch:
+        location = settings.location(keep) if keep else settings.location().scratch(Path(scratch), "articles")
+        library = open_library(settings, location, create=True)
+        library.add(documents, progress=not as_json, summaries=False)
+        results = evaluate_articles(library, questions, settings.max_results)
+        if not keep:
+            library.drop()
+        library.close()
+    if as_json:
+        click.echo(json.dumps({"documents": len(documents), "by_kind": results}))
+        return
+    click.echo(f"{len(documents)} articles, {len(questions)} questions, asked as the bot asks them")
+    click.echo("| kind | questions | answered | in bold | in first quote | in first three | declined |\n"
+               "|---|---|---|---|---|---|---|")
+    for kind, row in results.items():
+        click.echo(f"| {kind} | {row['questions']} | " + " | ".join(
+            f"{row[name]:.3f}" for name in ("answered", "in bold", "in first quote", "in first three", "declined"))
+            + " |")
 
 
 def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None,

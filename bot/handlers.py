@@ -9,8 +9,6 @@ from functools import partial
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
     Update,
 )
 from telegram.ext import ApplicationHandlerStop
@@ -254,35 +252,6 @@ def _chat_of(query) -> int | None:
 async def stale_button(update: Update, context: Context) -> None:
     """Answer a button the bot does not know (old, malformed, or from another version)."""
     await update.callback_query.answer(words_for(update).gettext("That button no longer works. Please ask again."))
-
-
-async def inline_query(update: Update, context: Context) -> None:
-    """Offer the top quotes for `@bot question` in any chat."""
-    query = update.inline_query
-    question = query.query.strip()
-    if not has_words(question) or len(question) > context.bot_data.settings.max_question_chars:
-        await query.answer([], cache_time=5)
-        return
-    _ = words_for(update).gettext
-    answer = await asyncio.to_thread(context.bot_data.library.search, question, 5)
-    results = [
-        InlineQueryResultArticle(
-            id=str(hit.chunk_id),
-            title=hit.document.title[:100],
-            description=hit.sentence.text[:200],
-            input_message_content=InputTextMessageContent(
-                formatting.quote_html(hit, formatting.MESSAGE_LIMIT - 200, _),
-            ),
-        )
-        for hit in (answer.hits if answer.found else ())
-    ]
-    if not results:  # an empty list looks broken: say that nothing answers, and what was asked
-        said = _(formatting.NOT_FOUND)
-        results = [InlineQueryResultArticle(
-            id="not-found", title=said, description=formatting.clip(question, 200),
-            input_message_content=InputTextMessageContent(
-                formatting.escape(f"{formatting.clip(question, 1000)}\n\n{said}")))]
-    await query.answer(results, cache_time=30)
 
 
 async def unknown_command(update: Update, context: Context) -> None:

@@ -15,6 +15,8 @@ from .errors import (
 from .evaluation.calibration import SIZES, SizeReport, calibrate
 from .evaluation.measures import figures, load_beir, load_ester, load_squad, not_found_precision_recall, squad_part
 from .evaluation.measures import run as evaluate
+from .evaluation.articles import load_news, load_squad_articles
+from .evaluation.articles import part as article_part, run as evaluate_articles
 from .evaluation.conversations import READINGS, load_conversations
 from .evaluation.conversations import part as conversation_part, run as evaluate_conversations
 from .credentials import hidden
@@ -38,5 +40,5 @@ __all__ = [
     "not_found_precision_recall", "parse", "parse_file", "register",
     "SIZES", "SizeReport", "calibrate", "load_ester", "squad_part", "Fetcher", "RUNTIMES", "load_embedder",
     "load_reader", "use_cache_dir", "right_to_left", "has_words", "in_thread", "set_aside", "thread_answer",
-    "hidden", "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
+    "hidden", "load_news", "load_squad_articles", "article_part", "evaluate_articles", "READINGS", "load_conversations", "conversation_part", "evaluate_conversations",
 ]

@@ -284,3 +284,45 @@ def test_eval_conversations_reads_follow_ups_in_their_thread(run, tmp_path):
                                                          "manual_rewritten_utterance": "Why?"}]}]))
     code, _, err = run("eval", "conversations", str(older))
     assert code != 0 and "no answer passages" in err
+
+
+def test_eval_news_and_whole_articles_measure_what_a_user_is_shown(run, tmp_path):
+    import gzip
+
+    otters = ("Otter news\n\nSea otters hold hands while they sleep so that they do not drift apart. "
+              "A raft of otters can number more than a hundred animals. Keepers at the aquarium feed them squid.")
+    bees = ("Bee news\n\nWorker bees fan nectar with their wings to turn it into honey. "
+            "A strong colony stores twenty five kilograms of honey in a good season.")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "articles.jsonl").write_text("\n".join(json.dumps({"id": i, "url": "", "article": text})
+                                                     for i, text in (("o", otters), ("b", bees))))
+    questions = [
+        {"article_id": "o", "question": "Why do sea otters hold hands while they sleep?", "gold": ["drift apart"],
+         "unanswerable": False, "kind": "answerable"},
+        {"article_id": "b", "question": "How much honey does a strong colony store?", "gold": ["twenty five"],
+         "unanswerable": False, "kind": "answerable"},
+        {"article_id": "o", "question": "Which tax deadline did the parliament move to May?", "gold": None,
+         "unanswerable": True, "kind": "adjacent"},
+    ]
+    (folder / "questions.jsonl").write_text("\n".join(json.dumps(q) for q in questions))
+    code, out, _ = run("eval", "news", str(folder / "questions.jsonl"), "--json")
+    kinds = json.loads(out)["by_kind"]
+    assert code == 0 and kinds["answerable"]["questions"] == 2 and kinds["adjacent"]["declined"] == 1.0
+    assert kinds["answerable"]["in bold"] == 1.0 and kinds["answerable"]["in first three"] == 1.0
+
+    # The same as SQuAD: each article one document; an answer known by its place in the article.
+    paragraphs = [otters.split("\n\n")[1], "Otters eat sea urchins, crabs and clams from the sea floor."]
+    squad = {"data": [{"title": "Otters", "paragraphs": [
+        {"context": paragraphs[0], "qas": [{"id": "1", "question": "Why do otters hold hands while they sleep?",
+                                            "answers": [{"text": "drift apart", "answer_start":
+                                                         paragraphs[0].index("drift apart")}]}]},
+        {"context": paragraphs[1], "qas": [{"id": "2", "question": "What do otters eat from the sea floor?",
+                                            "answers": [{"text": "sea urchins, crabs and clams", "answer_start":
+                                                         paragraphs[1].index("sea urchins")}]}]},
+    ]}]}
+    path = tmp_path / "squad.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(squad).encode()))
+    code, out, _ = run("eval", "squad", str(path), "--whole-articles")
+    assert code == 0 and "1 articles, 2 questions" in out
+    assert "| answerable | 2 | 1.000 | 1.000 | 1.000 | 1.000 | 0.000 |" in out
