@@ -13,9 +13,17 @@ pytestmark = pytest.mark.slow
 OPEN = pytest.mark.xfail(strict=True, reason="issue #20 open: the bold sentence is the one that repeats the "
                                                 "question's words, not the next one that answers it")
 # (question, what the first quote's bold sentence must hold: any of these)
-ANSWERED = [
-    pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), marks=OPEN),
-    ("How many countries are in the alliance?", ("32-member", "32nd member")),
+COUNTRIES = ("How many countries are in the alliance?", ("32-member", "32nd member"))
+# The reader's score counts in the order of the top five (retrieval.READER_WEIGHT, kept for its
+# figures on whole articles): among nine other articles it puts "the alliance will reinforce its
+# partnerships … Russia, China, Iran and North Korea" first. The kind asked for (a number) must
+# decide the order: issue #35.
+ORDER = pytest.mark.xfail(strict=True, reason="issue #35 open: the kind of answer asked does not yet order the quotes")
+ANSWERED = [  # (question, what the bold sentence must hold, other articles in the index)
+    pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), 0, marks=OPEN),
+    pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), 9, marks=OPEN),
+    pytest.param(*COUNTRIES, 0),
+    pytest.param(*COUNTRIES, 9, marks=ORDER),
 ]
 NOT_SAID = [  # the article does not say
     pytest.param("How many troops will NATO send to Ukraine?", marks=pytest.mark.xfail(
@@ -24,8 +32,7 @@ NOT_SAID = [  # the article does not say
 OTHERS = pytest.mark.parametrize("others", [0, 9], ids=["seed alone", "with 9 other articles"])
 
 
-@OTHERS
-@pytest.mark.parametrize(("question", "expected"), ANSWERED)
+@pytest.mark.parametrize(("question", "expected", "others"), ANSWERED)
 def test_the_seed_article_bolds_the_sentence_that_answers(tmp_path, others, question, expected):
     library, seed_id = seed_library(tmp_path / "idx", others)
     answer = library.search(question, 3)
