@@ -11,7 +11,7 @@ import click
 
 from index import MULTILINGUAL_MODEL, Answer, Location, Summary, VerbatimError, hidden, use_cache_dir
 
-from . import formatting, logs, redaction
+from . import formatting, i18n, logs, redaction
 from .config import Settings, SettingsError, StartupError
 from .cli_common import Context, index_option, open_library
 from .cli_feeds import feeds
@@ -136,8 +136,9 @@ def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json
 
 def listing(document) -> dict:
     """A listed document in the shape `documents --json` has always had (`show --json` says whether
-    its text was read from an image)."""
-    return {k: hidden(v) if k == "source" else v for k, v in asdict(document).items() if k != "from_image"}
+    its text was read from an image, and its language)."""
+    return {k: hidden(v) if k == "source" else v for k, v in asdict(document).items()
+            if k not in ("from_image", "language")}
 
 
 def answer_json(answer: Answer) -> dict:
@@ -232,8 +233,6 @@ def serve(obj: Context, index_dir: Path | None) -> None:
         raise click.ClickException("TELEGRAM_BOT_TOKEN is not set. Put it in .env (see .env.example).")
     asyncio.run(check_bot_api(obj.settings))
     library = obj.library(index_dir, create=True)
-    from . import i18n
-
     # Before the first question. A multilingual model's users ask in the languages the bot speaks
     # too: preparing those takes ~0.7 GB, worth it only where such questions find answers.
     library.warm(i18n.languages() if obj.settings.model == MULTILINGUAL_MODEL else ())

@@ -1,5 +1,6 @@
 """`verbatim eval`: measure retrieval on public data, each method in the same run."""
 
+import contextlib
 import json
 import tempfile
 from dataclasses import replace
@@ -140,13 +141,8 @@ def conversations(obj, file: Path, part: str, as_json: bool, limit: int | None) 
         raise click.UsageError(f"{file} has no answer passages (CAsT 2019/2020 give MS MARCO ids, not text): "
                                "use a file with `response` passages, as CAsT 2022's")
     threads = conversation_part(threads, part)[:limit]
-    settings = obj.settings
-    with tempfile.TemporaryDirectory() as scratch:
-        library = open_library(settings, settings.location().scratch(Path(scratch), "conversations"), create=True)
-        library.add(documents, progress=not as_json, summaries=False)
+    with _indexed(obj.settings, documents, "conversations", not as_json) as (library, _):
         results = evaluate_conversations(library, threads)
-        library.drop()
-        library.close()
     if as_json:
         click.echo(json.dumps({"documents": len(documents), "conversations": len(threads), **results}))
         return
@@ -176,16 +172,24 @@ def news(obj, file: Path, part: str, as_json: bool, keep: Path | None) -> None:
     _articles(obj, *article_part(*load_news(file), part), as_json, keep)
 
 
-def _articles(obj, documents, questions, as_json: bool, keep: Path | None) -> None:
-    settings = obj.settings
+@contextlib.contextmanager
+def _indexed(settings, documents, name: str, progress: bool, keep: Path | None = None):
+    """An index of `documents` for one evaluation, and what ingesting them reported: in `keep`
+    (the index `verbatim ask` reads, kept), else a scratch one (on an engine: dropped after)."""
     with tempfile.TemporaryDirectory() as scratch:
-        location = settings.location(keep) if keep else settings.location().scratch(Path(scratch), "articles")
+        location = settings.location(keep) if keep else settings.location().scratch(Path(scratch), name)
         library = open_library(settings, location, create=True)
-        library.add(documents, progress=not as_json, summaries=False)
-        results = evaluate_articles(library, questions, settings.max_results)
-        if not keep:
-            library.drop()
-        library.close()
+        try:
+            yield library, library.add(documents, progress=progress, summaries=False)
+            if not keep:
+                library.drop()
+        finally:
+            library.close()
+
+
+def _articles(obj, documents, questions, as_json: bool, keep: Path | None) -> None:
+    with _indexed(obj.settings, documents, "articles", not as_json, keep) as (library, _):
+        results = evaluate_articles(library, questions, obj.settings.max_results)
     if as_json:
         click.echo(json.dumps({"documents": len(documents), "by_kind": results}))
         return
@@ -201,11 +205,7 @@ def _articles(obj, documents, questions, as_json: bool, keep: Path | None) -> No
 def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep: Path | None,
             sizes: tuple[int, ...] = ()) -> None:
     settings = obj.settings
-    with tempfile.TemporaryDirectory() as scratch:
-        # --keep: the index `verbatim ask` reads; else a scratch one (on an engine: dropped after)
-        location = settings.location(keep) if keep else settings.location().scratch(Path(scratch), "report")
-        library = open_library(settings, location, create=True)
-        ingest = library.add(documents, progress=not as_json, summaries=False)
+    with _indexed(settings, documents, "report", not as_json, keep) as (library, ingest):
         results = {}
         answerable = [q for q in questions if not q.impossible]  # rankings are measured on these
         for method in METHODS:
@@ -214,9 +214,6 @@ def _report(obj, documents, questions, squad: bool, as_json: bool, k: int, keep:
             if squad and method == "hybrid":
                 precision, recall = not_found_precision_recall(report, settings.threshold)
                 results[method].update(not_found_precision=precision, not_found_recall=recall)
-        if not keep:
-            library.drop()
-        library.close()
     progress = (lambda _: None) if as_json else (lambda line: click.echo(line, err=True))
     by_size = [{"size": r.size or "all", **r.figures(settings.threshold)}
                for r in calibrate(documents, questions, settings.model, sizes, progress,

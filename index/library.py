@@ -30,7 +30,6 @@ from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_TOKENS = 128
-LANGUAGE_SAMPLE = 200  # documents whose languages are prepared at start-up (Library.warm)
 EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
 
 
@@ -195,8 +194,7 @@ class Library:
         self.embedder, self.reader
         with self.storage.searching():
             pass
-        documents = lambda: (self.storage.document(d.id) for d in self.documents()[:LANGUAGE_SAMPLE])  # noqa: E731
-        return terms.prepare_in_background(lambda: [*(d.language for d in documents() if d), *languages])
+        return terms.prepare_in_background(lambda: [*(d.language for d in self.documents()), *languages])
 
     # ----- writing -------------------------------------------------------------------------
 

@@ -40,11 +40,12 @@ class DocumentInfo:
     published: str | None
     chunks: int
     from_image: bool = False
+    language: str = ""  # ISO 639, detected at ingest; "" in older indexes
 
     @classmethod
     def of(cls, doc: Document, chunks: int = 0) -> "DocumentInfo":
         """A stored document's listing."""
-        return cls(doc.id, doc.title, doc.source, doc.published, chunks, doc.from_image)
+        return cls(doc.id, doc.title, doc.source, doc.published, chunks, doc.from_image, doc.language)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ its paragraphs, an answer known by its place in the article; and news questions
 short strings that occur only in the sentences that answer.
 """
 
-import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from ..library import Library
 from ..types import Answer, SourceText
+from .measures import half, read_json
 
 PARAGRAPH = "\n\n"  # between an article's paragraphs, as a pasted article has them
 SHOWN = 3  # the quotes of a first page
@@ -40,9 +40,8 @@ class ArticleQuestion:
 
 def load_squad_articles(path: Path) -> tuple[list[SourceText], list[ArticleQuestion]]:
     """A SQuAD file as whole articles: the paragraphs of each, PARAGRAPH apart, one document."""
-    raw = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else Path(path).read_bytes()
     documents, questions = [], []
-    for article in json.loads(raw.decode("utf-8"))["data"]:
+    for article in read_json(path)["data"]:
         source, text, offset = f"squad:{article['title']}", "", 0
         for paragraph in article["paragraphs"]:
             text += (PARAGRAPH if text else "") + paragraph["context"]
@@ -72,10 +71,8 @@ def load_news(path: Path) -> tuple[list[SourceText], list[ArticleQuestion]]:
 
 def part(documents: list[SourceText], questions: list[ArticleQuestion], which: str
          ) -> tuple[list[SourceText], list[ArticleQuestion]]:
-    """Even-numbered articles ("tune": constants are chosen on them), odd ("report"), or all."""
-    if which == "all":
-        return documents, questions
-    kept = documents[::2] if which == "tune" else documents[1::2]
+    """The articles of one half (measures.half) and their questions."""
+    kept = half(documents, which)
     sources = {d.source for d in kept}
     return kept, [q for q in questions if q.article in sources]
 

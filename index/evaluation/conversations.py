@@ -10,6 +10,7 @@ from ..library import Library
 from ..text import followups
 from ..text.languages import detect
 from ..types import SourceText
+from .measures import half
 
 READINGS = ("raw", "bot", "rewrite")
 
@@ -55,9 +56,7 @@ def load_conversations(path: Path) -> tuple[list[SourceText], list[list[Turn]]]:
 
 def part(conversations: list[list[Turn]], which: str) -> list[list[Turn]]:
     """Even-numbered conversations ("tune": constants were chosen on them), odd ("report"), or all."""
-    if which == "all":
-        return conversations
-    return conversations[::2] if which == "tune" else conversations[1::2]
+    return half(conversations, which)
 
 
 def run(library: Library, conversations: list[list[Turn]], k: int = 5) -> dict:

@@ -73,11 +73,22 @@ def _mean(values: Iterable[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def read_json(path: Path):
+    """A JSON file, gzipped when its name ends in `.gz`."""
+    raw = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else Path(path).read_bytes()
+    return json.loads(raw.decode("utf-8"))
+
+
+def half(items: list, which: str) -> list:
+    """The even-numbered items ("tune": constants are chosen on them), the odd ("report", held
+    out), or "all"."""
+    return items if which == "all" else items[::2] if which == "tune" else items[1::2]
+
+
 def load_squad(path: Path) -> tuple[list[SourceText], list[Question]]:
     """Read a SQuAD file (v1.1, or v2.0 with `is_impossible` questions; `.json` or `.json.gz`):
     each paragraph a document, each question pointing at it."""
-    raw = gzip.decompress(Path(path).read_bytes()) if str(path).endswith(".gz") else Path(path).read_bytes()
-    data = json.loads(raw.decode("utf-8"))
+    data = read_json(path)
     documents, questions = [], []
     for article in data["data"]:
         for number, paragraph in enumerate(article["paragraphs"]):
@@ -96,8 +107,7 @@ def squad_part(documents: list[SourceText], questions: list[Question], part: str
     (odd-numbered, held out to report on) or "all"."""
     if part == "all":
         return documents, questions
-    articles = sorted({d.source.split("/")[0] for d in documents})
-    chosen = set(articles[::2] if part == "tune" else articles[1::2])
+    chosen = set(half(sorted({d.source.split("/")[0] for d in documents}), part))
     docs = [d for d in documents if d.source.split("/")[0] in chosen]
     sources = {d.source for d in docs}
     return docs, [q for q in questions if q.relevant <= sources]

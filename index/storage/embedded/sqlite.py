@@ -202,13 +202,13 @@ class Store(SQLiteFile):
     def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
         rows = self._db.execute(
-            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id), d.from_image FROM documents d"
+            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id), d.from_image, d.language FROM documents d"
             " LEFT JOIN chunks c ON c.document_id = d.id"
             " WHERE d.generation > ? AND d.ingested_at >= ? GROUP BY d.id"
             " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title",
             (after_generation, since or ""),
         ).fetchall()
-        return [DocumentInfo(*row[:5], bool(row[5])) for row in rows]
+        return [DocumentInfo(*row[:5], bool(row[5]), row[6]) for row in rows]
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""

@@ -230,7 +230,7 @@ class MilvusStorage:
         rows.sort(key=lambda r: r["title"])
         rows.sort(key=lambda r: r["published"] or r["ingested_at"], reverse=True)
         return [DocumentInfo(r["id"], r["title"], r["source"], r["published"] or None, r["chunks"],
-                             bool(r.get("from_image"))) for r in rows]
+                             bool(r.get("from_image")), r.get("language") or "") for r in rows]
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
