@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
-	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual,ocr]"
+	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual,ocr,tagger]"
 	# PP-OCR's models for the ocr extra, without rapidocr's dependencies (OpenCV: Verbatim does not use it).
 	$(BIN)/pip install --quiet --no-deps "rapidocr~=3.10"
 	# Export the packaged models to onnxruntime once (offline, ~10 s each; ~/.cache/verbatim):

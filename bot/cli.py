@@ -142,10 +142,13 @@ def listing(document) -> dict:
 
 
 def answer_json(answer: Answer) -> dict:
-    """Shape an answer as the stable `ask --json` object."""
+    """Shape an answer as the stable `ask --json` object: `state` is "answered", "closest" or
+    "not found"; `missing` names what the closest passage lacks ({"kind", "words"})."""
     return {
         "question": answer.question,
         "found": answer.found,
+        "state": answer.state,
+        "missing": {"kind": answer.missing.kind or None, "words": list(answer.missing.words)},
         "hits": [
             {
                 "document": hit.document.id, "title": hit.document.title,

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from index import Answer, DocumentInfo, Hit, hidden, right_to_left
+from index import Answer, DocumentInfo, Hit, Missing, hidden, right_to_left
 
 from .i18n import ENGLISH, N_, Translate
 
@@ -15,7 +15,20 @@ NOT_FOUND = N_("I couldn't find that in the documents.")
 TITLE_LIMIT = 200
 SEARCHED = N_("Searched: {question}")
 FROM_IMAGE = N_("(text read from an image)")
-WEAK_LABEL = N_("The closest passage is a weak match and may not answer your question:")
+CLOSEST_LABEL = N_("The closest passage, which does not answer it:")
+NOT_MENTIONED = N_("The documents don't mention {words}.")
+# What the closest passage lacks, by the kind of answer asked (index/ranking/asked.py).
+LACKS = {
+    "amount": N_("The closest passage gives no amount."),
+    "percentage": N_("The closest passage gives no percentage."),
+    "age": N_("The closest passage gives no age."),
+    "duration": N_("The closest passage says nothing of how long."),
+    "number": N_("The closest passage gives no number."),
+    "date": N_("The closest passage gives no date."),
+    "place": N_("The closest passage names no place."),
+    "organisation": N_("The closest passage names no organisation."),
+    "person": N_("The closest passage names no one."),
+}
 _RLM, _FSI, _PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark; first-strong isolate and its end
 # A text fragment longer than this quotes the sentence's first and last words instead (the
 # textStart,textEnd form), so links stay short enough for every browser and chat client.
@@ -130,13 +143,15 @@ def _fragment_text(text: str) -> str:
     return re.sub(r"[-,&]", lambda m: f"%{ord(m.group()):02X}", quote(text, safe=""))
 
 
-def quote_html(hit: Hit, limit: int, _: Translate = ENGLISH.gettext) -> str:
-    """Render one hit as a blockquote with the answer in bold, then its source line."""
+def quote_html(hit: Hit, limit: int, _: Translate = ENGLISH.gettext, bold: bool = True) -> str:
+    """Render one hit as a blockquote with the answer in bold (unless not `bold`: a passage shown
+    as context), then its source line."""
     line_html, line_plain = source_line(hit.document, hit.sentence.text, _)
     note = " " + _("(excerpt)")
     marks = hit.quote.text.count("\n") + 1 if right_to_left(hit.quote.text) else 0  # `directed`
     quote = excerpt(hit, max(1, limit - telegram_length("— " + line_plain + note) - 2 - marks))
-    body = f"{escape(quote.before)}<b>{escape(quote.sentence)}</b>{escape(quote.after)}"
+    sentence = f"<b>{escape(quote.sentence)}</b>" if bold else escape(quote.sentence)
+    body = f"{escape(quote.before)}{sentence}{escape(quote.after)}"
     return f"<blockquote>{directed(body, quote.text)}</blockquote>\n— {line_html}{escape(note) if quote.shortened else ''}"
 
 
@@ -158,12 +173,12 @@ def answer_html(answer: Answer, page: int = 0, per_page: int = 3, _: Translate =
     searched = searched_html(answer.question, _) if typed and typed.strip() != answer.question else ""
     closing = f"\n\n<i>{escape(note)}</i>" if note else ""
     taken = telegram_length(searched) + (telegram_length(note) + 2 if note else 0)
-    if not answer.found:
-        if not answer.hits:
-            return searched + escape(_(NOT_FOUND)) + closing
-        header = f"{_(NOT_FOUND)}\n\n{_(WEAK_LABEL)}\n"
+    if answer.state == "not found":
+        return searched + escape(_(NOT_FOUND)) + closing
+    if answer.state == "closest":
+        header = f"{_(NOT_FOUND)} {lacks(answer.missing, _)}\n\n{_(CLOSEST_LABEL)}\n"
         room = MESSAGE_LIMIT - taken - telegram_length(header) - 8
-        return searched + escape(header) + quote_html(answer.hits[0], room, _) + closing
+        return searched + escape(header) + quote_html(answer.hits[0], room, _, bold=False) + closing
     hits = answer.hits[page * per_page : (page + 1) * per_page]
     header = page_header(answer, page, per_page, _)
     room = (MESSAGE_LIMIT - taken - telegram_length(header) - 4 * len(hits)) // max(1, len(hits))
@@ -191,14 +206,23 @@ def page_count(answer: Answer, per_page: int) -> int:
     return max(1, -(-len(answer.hits) // per_page))
 
 
+def lacks(missing: Missing, _: Translate = ENGLISH.gettext) -> str:
+    """Say what the closest passage lacks: the words no document has, else the kind of answer."""
+    if missing.words:
+        return _(NOT_MENTIONED).format(words=", ".join(f"“{word}”" for word in missing.words))
+    return _(LACKS[missing.kind]) if missing.kind in LACKS else ""
+
+
 def answer_plain(answer: Answer, limit: int = 100_000) -> str:
-    """Render a whole answer as plain text, the answering sentence between ** marks."""
-    if not answer.found and not answer.hits:
+    """Render a whole answer as plain text, the answering sentence between ** marks (none in the
+    closest passage of an answer not found)."""
+    if answer.state == "not found":
         return NOT_FOUND
-    lines = [] if answer.found else [NOT_FOUND, "", WEAK_LABEL]
+    lines = [] if answer.found else [f"{NOT_FOUND} {lacks(answer.missing)}", "", CLOSEST_LABEL]
+    mark = "**" if answer.found else ""
     for number, hit in enumerate(answer.hits, start=1):
         quote = excerpt(hit, limit)
-        lines.append(f"[{number}] {quote.before}**{quote.sentence}**{quote.after}")
+        lines.append(f"[{number}] {quote.before}{mark}{quote.sentence}{mark}{quote.after}")
         lines.append(f"    — {source_line(hit.document, hit.sentence.text)[1]} (score {hit.score:.2f})")
         lines.append("")
     return "\n".join(lines).rstrip()

@@ -31,10 +31,10 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for hit in (answer.hits if answer.found else ())
     ]
-    if not results:  # an empty list looks broken: say that nothing answers, and what was asked
-        said = _(formatting.NOT_FOUND)
+    if not results:  # an empty list looks broken: say that nothing answers, what lacks, and what was asked
+        said, lacks = _(formatting.NOT_FOUND), formatting.lacks(answer.missing, _)
         results = [InlineQueryResultArticle(
-            id="not-found", title=said, description=formatting.clip(question, 200),
+            id="not-found", title=said, description=formatting.clip(lacks or question, 200),
             input_message_content=InputTextMessageContent(
-                formatting.escape(f"{formatting.clip(question, 1000)}\n\n{said}")))]
+                formatting.escape(f"{formatting.clip(question, 1000)}\n\n{said} {lacks}".rstrip())))]
     await query.answer(results, cache_time=30)

@@ -261,9 +261,11 @@ class Library:
         """Embed what is not embedded yet, then write the batch at once."""
         known = self.storage.vectors_for(h for p in batch for h in indexing.hashes(p, self.model_name))
         embedded = indexing.embed(batch, known, self.embedder, self.model_name, summaries)
+        indexing.tag(batch)
         self.storage.write([StoredDocument(
             p.doc, p.fingerprint, None, p.summary,
-            [NewSpan(s, e, h, v, said) for (s, e, _), h, v, said in zip(p.chunks, p.hashes, p.vectors, p.languages)],
+            [NewSpan(s, e, h, v, said, found) for (s, e, _), h, v, said, found
+             in zip(p.chunks, p.hashes, p.vectors, p.languages, p.entities)],
             [NewSpan(s, e, h, v) for (s, e), h, v in zip(p.sentences, p.sentence_hashes, p.sentence_vectors)],
         ) for p in batch], model=self._model())
         return embedded

@@ -71,15 +71,37 @@ class Hit:
     sentence: Span  # the sentence that best answers: what the bot shows in bold
     score: float
     signals: Signals | None = field(default=None, compare=False, repr=False)
+    lacks: str = ""  # the kind of answer asked ("amount", "date"...) that no sentence of it gives
+
+
+@dataclass(frozen=True)
+class Missing:
+    """What the closest passage lacks (index/ranking/lacking.py): nothing, when nothing can be named."""
+
+    kind: str = ""  # the kind of answer asked that it does not give: "amount", "date", "person"...
+    words: tuple[str, ...] = ()  # the question's telling words that no document has, as typed
+
+    def __bool__(self) -> bool:
+        return bool(self.kind or self.words)
 
 
 @dataclass(frozen=True)
 class Answer:
-    """The result of a question: `found` is False when no hit passes the threshold."""
+    """The result of a question, in one of three states (`state`): *answered* (`found`: the best
+    hit passes the threshold and gives what was asked); *closest* (the closest passage, shown as
+    context, and what it lacks: `missing`); *not found* (nothing close enough to show)."""
 
     question: str
     found: bool
     hits: tuple[Hit, ...] = ()
+    missing: Missing = field(default_factory=Missing)
+
+    @property
+    def state(self) -> str:
+        """"answered", "closest" or "not found"."""
+        if self.found:
+            return "answered"
+        return "closest" if self.missing and self.hits else "not found"
 
 
 @dataclass(frozen=True)

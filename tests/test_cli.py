@@ -70,13 +70,17 @@ def test_batch_answers_one_json_line_per_question_in_order(run, tmp_path):
     assert [line["question"] for line in lines] == ["How much honey can a colony store?",
                                                     "Who won the 1998 football league?"]
     assert lines[0]["found"] and not lines[1]["found"]
+    assert [line["state"] for line in lines] == ["answered", "closest"]
+    assert lines[0]["missing"] == {"kind": None, "words": []}
+    assert "1998" in lines[1]["missing"]["words"]  # in no sample document
     # A script gets the hits it asks for, best first with their scores, found or not.
     for line in lines:
         assert len(line["hits"]) == 5 and [h["score"] for h in line["hits"]] != []
     assert all(h["score"] < HASH_THRESHOLD for h in lines[1]["hits"])
     assert lines[0]["hits"][0]["score"] >= HASH_THRESHOLD > min(h["score"] for h in lines[0]["hits"])
     code, out, _ = run("ask", "--k", "5", *index, "Who won the 1998 football league?")
-    assert out.count("weak match") == 1  # as text: what the bot shows, one weak match
+    assert out.count("The closest passage, which does not answer it:") == 1  # as text: what the bot shows
+    assert out.count("[1]") == 1 and "[2]" not in out and "**" not in out  # one passage, no sentence in bold
 
 
 def test_errors_are_one_line_with_a_nonzero_exit(run, tmp_path):

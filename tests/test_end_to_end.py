@@ -60,13 +60,17 @@ async def test_a_forgotten_answer_gets_a_polite_reply(running_bot, bot_api):
     assert not bot_api.sent("editMessageText")
 
 
-async def test_not_found_says_so_and_labels_the_closest_passage(running_bot, bot_api):
+async def test_not_found_says_what_the_documents_lack_and_shows_the_closest_passage_without_bold(
+        running_bot, bot_api):
     bot_api.message("Which football club won the league in 1998?")
     reply = await bot_call(bot_api, "sendMessage")
     text = visible(reply["text"])
-    assert text.startswith("I couldn't find that in the documents.")
-    assert "weak match" in text
-    assert text.count("—") <= 1  # at most one closest passage
+    assert text.startswith("I couldn't find that in the documents. The documents don't mention")
+    assert "“1998”" in text.split("\n")[0]  # in no sample document
+    assert "The closest passage, which does not answer it:" in text
+    assert text.count("—") == 1  # one closest passage, as context
+    quote = reply["text"].split("<blockquote>")[1].split("</blockquote>")[0]
+    assert "<b>" not in quote  # never a bold sentence: it does not answer
     buttons = reply["reply_markup"]["inline_keyboard"]
     assert [b["text"] for row in buttons for b in row] == ["Tell me when this is covered"]
 

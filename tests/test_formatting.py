@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import formatting
-from index import Answer, DocumentInfo, Hit, Span
+from index import Answer, DocumentInfo, Hit, Missing, Span
 
 ALLOWED = {"b", "blockquote", "a"}
 
@@ -60,14 +60,15 @@ def test_any_text_gives_valid_messages_within_the_limit(text, data, title, sourc
     start = data.draw(st.integers(0, len(text) - 1))
     end = data.draw(st.integers(start + 1, len(text)))
     hits = tuple(make_hit(text, start, end, title or "t", source, n) for n in range(4))
-    for found in (True, False):
-        answer = Answer("q", found, hits if found else hits[:1])
+    for found in (True, False):  # answered, or the closest passage with what it lacks
+        answer = Answer("q", found, hits if found else hits[:1], Missing() if found else Missing("amount"))
         for page in range(formatting.page_count(answer, 3)):
             message = formatting.answer_html(answer, page, 3)
             checker = check(message)
             assert checker.quotes
             for quote in checker.quotes:
                 assert quote in text  # verbatim after unescaping, even when shortened
+            assert found or "<b>" not in message.split("<blockquote>")[1].split("</blockquote>")[0]
     # The answering sentence is bold and is itself a piece of the text.
     bold = re.search(r"<blockquote>.*?<b>(.*?)</b>", formatting.answer_html(Answer("q", True, hits[:1])), re.S)
     assert html.unescape(bold.group(1)) in text[start:end]

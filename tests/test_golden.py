@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from index import default_threshold
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,11 @@ def test_indexes_written_before_the_move_open_and_answer_as_they_did(tmp_path):
         printed = golden.verbatim("ask", "--json", "--k", "5", "--batch", "-", env=env,
                                   stdin="\n".join(golden.QUESTIONS) + "\n")
         answers = [json.loads(line) for line in printed.splitlines()]
-        # the same documents, stored from another checkout: their ids and paths differ, nothing else
-        strip = lambda answer: {**answer, "hits": [{k: v for k, v in hit.items() if k not in ("document", "source")}  # noqa: E731
-                                                   for hit in answer["hits"]]}
+        # the same documents, stored from another checkout: their ids and paths differ, nothing else;
+        # and they were stored before entities (index/text/entities.py), which the next ingest adds:
+        # until then a passage under the threshold may bold another sentence (a "who" finds no name).
+        shown = default_threshold()
+        strip = lambda answer: {**answer, "hits": [  # noqa: E731
+            {k: v for k, v in hit.items() if k not in ("document", "source")} if hit["score"] >= shown
+            else hit["text"] for hit in answer["hits"]]}
         assert [strip(a) for a in answers] == [strip(a) for a in recorded], backend

@@ -8,11 +8,11 @@ from ..models import centroids
 from ..models.embedding import Embedder, embed_questions
 from ..models.reader import Reader
 from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
-from ..text import terms
+from ..text import entities, terms
 from ..text.chunking import chunk_sentences
 from ..text.languages import detect, has_words
-from ..types import Answer, DocumentInfo, Hit, Span
-from . import sentences as answer_sentences
+from ..types import Answer, DocumentInfo, Hit, Missing, Span
+from . import asked, lacking, sentences as answer_sentences
 from .confidence import Model, Signals, fitted
 from .fusion import DENSE_WEIGHT, DEPTH, candidates
 
@@ -48,28 +48,35 @@ def default_threshold(embedding_model: str | None = None) -> float:
 
 def search(question: str, k: int, threshold: float, every: bool = False, typed: str | None = None,
            **parts) -> Answer:
-    """Return the best `k` hits; `found` is False when even the best is below `threshold`.
+    """Return the best `k` hits, in one of three states (types.Answer): *answered* when a hit
+    reaches `threshold` and gives the kind of answer asked, and the question's telling words are
+    in the documents; *closest* when what the closest passage lacks can be named; else *not found*.
 
-    What a person is shown: the hits that reach the threshold, or the single closest (weak) one
-    when none does. With `every`, what a script asks for: all `k` hits, best first, each with
-    its confidence, whether or not they reach it."""
+    What a person is shown: the hits that reach the threshold (those that give the kind asked
+    first), or the single closest one. With `every`, what a script asks for: all `k` hits, best
+    first, each with its confidence, whether or not they reach it."""
     question = question.strip()
     if not has_words(question):  # "👍", a lone bidi mark: nothing to search, no passage to offer
         return Answer(question, False, ())
     hits = rank(question, k, typed=typed, **parts)
-    passing = [hit for hit in hits if hit.score >= threshold]
+    passing = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: bool(hit.lacks))
+    closest = passing[0] if passing else max(hits, key=lambda h: h.score, default=None)
+    missing = lacking.missing(typed or question, detect(typed or question), closest, parts["lexical"],
+                              parts["embedder"])
+    found = bool(passing) and not passing[0].lacks and not missing.words
     if every:
-        return Answer(question, bool(passing), tuple(hits))
-    if passing:
+        return Answer(question, found, tuple(hits), missing if not found else Missing())
+    if found:
         return Answer(question, True, tuple(passing[:k]))
-    return Answer(question, False, tuple(sorted(hits, key=lambda h: -h.score)[:1]))
+    return Answer(question, False, (closest,) if closest else (), missing)
 
 
 def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
-    """The best hit of each document among those that reach the threshold (topic alerts)."""
+    """The best hit of each document among those that reach the threshold and give the kind of
+    answer asked (topic alerts: an alert is sent only for what would be answered)."""
     best: dict[str, Hit] = {}
     for hit in hits:
-        if hit.score >= threshold and hit.document.id not in best:
+        if hit.score >= threshold and not hit.lacks and hit.document.id not in best:
             best[hit.document.id] = hit
     return list(best.values())
 
@@ -148,8 +155,11 @@ def _pick_answers(
     words = [[terms.keys(span.text, said) for span in spans] for spans, said in zip(sentences, spoken)]
     sentence_cosines = [[next(cosines) if position < depth else cosine for _ in spans]
                         for position, ((_, cosine, _), spans) in enumerate(zip(ranked, sentences))]
-    unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near)
-              for spans, keys, near in zip(sentences, words, sentence_cosines)]
+    kind = asked.kind_of(question)
+    supplied = [[asked.supplies(kind, question, s.text, s.start, found) for s in spans]
+                for spans, found in zip(sentences, (entities.decode(chunk.entities) for chunk, *_ in ranked))]
+    unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near, supplied=gives)
+              for spans, keys, near, gives in zip(sentences, words, sentence_cosines, supplied)]
     # The reader learnt English: another language takes the path without it (the confidence has one).
     readings = _read(question, sentences[:depth], unread, reader, scorer) if reader and language == "en" else []
     scored: list[tuple[bool, float, Hit]] = []
@@ -176,8 +186,10 @@ def _pick_answers(
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
+        gives = _gives(supplied[position], coverages)
         order = key + RERANK_WEIGHT * matching if position < depth else key
-        hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals)
+        hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
+                  kind.name if gives is False and kind.by_patterns else "")
         scored.append((position >= depth, -order, hit))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
@@ -212,6 +224,14 @@ def _missing(weights: dict[str, float], found: set[str]) -> float:
     """Weight share of the most telling question word that the chunk does not contain."""
     total = sum(weights.values())
     return max((w for k, w in weights.items() if k not in found), default=0.0) / total if total else 0.0
+
+
+def _gives(supplied: list[bool | None], coverages: list[float]) -> bool | None:
+    """Whether a chunk gives the kind of answer asked: a sentence holds one and has the question's
+    words, or follows one that has them; None when nothing can tell."""
+    if all(s is None for s in supplied):
+        return None
+    return any(s and (coverages[i] > 0 or (i > 0 and coverages[i - 1] > 0)) for i, s in enumerate(supplied))
 
 
 def _share(wanted: set, found: set) -> float:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text import entities
 from ..text.chunking import chunk_sentences, chunk_spans
 from ..text.languages import detect
 from ..models.embedding import Embedder
@@ -26,6 +27,7 @@ class Pending:
     sentence_hashes: list[str] | None = None
     sentence_vectors: list[np.ndarray] | None = None
     summary: list[tuple[int, int]] | None = None
+    entities: list[str] | None = None  # each chunk's, encoded (index/text/entities.py)
 
 
 def document(source: SourceText) -> Document:
@@ -38,7 +40,7 @@ def document(source: SourceText) -> Document:
 
 def fingerprint(source: SourceText, model: str, chunk_tokens: int) -> str:
     """Fingerprint everything that decides a document's chunks and vectors."""
-    parts = [model, str(chunk_tokens), source.title, source.published or "", source.text]
+    parts = [model, str(chunk_tokens), entities.tagger(), source.title, source.published or "", source.text]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -84,6 +86,15 @@ def embed(
         pending.summary = summarize(text, spans, np.array([known[by_text[text[s:e]]] for s, e in spans]))
     chunk_hashes = {h for p in batch for h in p.hashes}
     return sum(by_text[t] in chunk_hashes for t in todo)
+
+
+def tag(batch: list[Pending]) -> None:
+    """Find each chunk's named things (amounts, dates, people...), in one pass over the batch."""
+    chunks = [(p, s, e, language) for p in batch for (s, e, _), language in zip(p.chunks, p.languages)]
+    found = iter(entities.tag([p.doc.text[s:e] for p, s, e, _ in chunks], [c[3] for c in chunks],
+                              [s for _, s, _, _ in chunks]))
+    for pending in batch:
+        pending.entities = [entities.encode(next(found)) for _ in pending.chunks]
 
 
 def _hash(model: str, text: str) -> str:

@@ -10,7 +10,7 @@ server...) implements this protocol, passes tests/test_storage_contract.py, and 
 What a backend promises:
 
 - **Documents are replaced whole.** `write` stores each document with its text and language,
-  chunks (spans, input hashes, vectors, languages), sentence vectors and summary, replacing any earlier version, and
+  chunks (spans, input hashes, vectors, languages, entities), sentence vectors and summary, replacing any earlier version, and
   removes the ids in `removed`; after it returns, every read and every search sees all of it or
   (on a failure) none of it. Writers in other processes may run at the same time.
 - **Reads never write.** Every method but `write`, `set_summary`, `settle` and `close` leaves
@@ -53,6 +53,7 @@ class NewSpan:
     embed_hash: str
     vector: np.ndarray
     language: str = ""  # a chunk's language (ISO 639; "" for sentences and chunks of older indexes)
+    entities: str = ""  # a chunk's named things, as index/text/entities.py encodes them ("": none read)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class StoredChunk:
     document: Document
     version: str = ""  # which version of the document it belongs to (a backend's own use)
     language: str = ""  # ISO 639, detected at ingest; "" in indexes made before languages
+    entities: str = ""  # as stored (index/text/entities.py `decode`); "": no tagger read it
 
 
 @dataclass(frozen=True)

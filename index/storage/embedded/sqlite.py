@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     end INTEGER NOT NULL,
     embed_hash TEXT NOT NULL,
     vector BLOB NOT NULL,
-    language TEXT NOT NULL DEFAULT ''
+    language TEXT NOT NULL DEFAULT '',
+    entities TEXT NOT NULL DEFAULT ''  -- index/text/entities.py; '' when no tagger read it
 );
 CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
 CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(embed_hash);
@@ -62,7 +63,8 @@ class Store(SQLiteFile):
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
         for table, column in (("documents", "language TEXT NOT NULL DEFAULT ''"), ("chunks", "language TEXT NOT NULL "
-                              "DEFAULT ''"), ("documents", "from_image INTEGER NOT NULL DEFAULT 0")):
+                              "DEFAULT ''"), ("documents", "from_image INTEGER NOT NULL DEFAULT 0"),
+                              ("chunks", "entities TEXT NOT NULL DEFAULT ''")):
             if column.split()[0] not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
                 try:  # an index made before the column gains it
                     self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
@@ -138,10 +140,10 @@ class Store(SQLiteFile):
         added = []
         for ordinal, chunk in enumerate(chunks):
             cursor = db.execute(
-                "INSERT INTO chunks (document_id, ordinal, start, end, embed_hash, vector, language)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO chunks (document_id, ordinal, start, end, embed_hash, vector, language, entities)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (doc.id, ordinal, chunk.start, chunk.end, chunk.embed_hash,
-                 np.asarray(chunk.vector, dtype=np.float32).tobytes(), chunk.language),
+                 np.asarray(chunk.vector, dtype=np.float32).tobytes(), chunk.language, chunk.entities),
             )
             added.append(int(cursor.lastrowid))
         db.executemany(
@@ -239,9 +241,9 @@ class Store(SQLiteFile):
                                    (doc_id,)).fetchone()
             if row is None:  # removed meanwhile
                 continue
-            chunks = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float32), language)
-                      for a, b, h, v, language in self._db.execute(
-                          "SELECT start, end, embed_hash, vector, language FROM chunks WHERE document_id = ?"
+            chunks = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float32), language, entities)
+                      for a, b, h, v, language, entities in self._db.execute(
+                          "SELECT start, end, embed_hash, vector, language, entities FROM chunks WHERE document_id = ?"
                           " ORDER BY ordinal", (doc_id,))]
             sentences = [NewSpan(a, b, h, np.frombuffer(v, dtype=np.float16).astype(np.float32))
                          for a, b, h, v in self._db.execute(
@@ -270,11 +272,10 @@ class Store(SQLiteFile):
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
             "SELECT c.id, c.start, c.end, c.language, d.id, d.title, d.source, d.published, d.text, d.language,"
-            " d.from_image"
-            f" FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
-            ids,
-        ).fetchall()
-        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:10], bool(r[10])), language=r[3]) for r in rows}
+            f" d.from_image, c.entities FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
+            ids).fetchall()
+        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:10], bool(r[10])), language=r[3], entities=r[11])
+                for r in rows}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""

@@ -51,7 +51,7 @@ def engine_token(token: str) -> str:
 
 def span(row: dict) -> NewSpan:
     return NewSpan(row["start"], row["end"], row["embed_hash"], np.asarray(row["vector"], dtype=np.float32),
-                   row.get("language") or "")
+                   row.get("language") or "", row.get("entities") or "")
 
 
 def floats(vector) -> list[float]:

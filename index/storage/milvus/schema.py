@@ -30,6 +30,7 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
     chunks.add_field("end", DataType.INT64)
     chunks.add_field("embed_hash", DataType.VARCHAR, max_length=64)
     chunks.add_field("language", DataType.VARCHAR, max_length=16)  # BM25 searches a question's own
+    chunks.add_field("entities", DataType.VARCHAR, max_length=65_535)  # index/text/entities.py
     chunks.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
                      analyzer_params=ANALYZER)
     chunks.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
@@ -101,10 +102,10 @@ def _owned(schema, types) -> None:
     schema.add_field("version", types.VARCHAR, max_length=16)
 
 
-def newer_fields(client, names: dict[str, str]) -> tuple[bool, bool]:
+def newer_fields(client, names: dict[str, str]) -> tuple[bool, bool, bool]:
     """Whether existing collections have the fields added since the first ones: chunks' and
-    documents' `language`, documents' `from_image` (Milvus Lite cannot add a field: older
-    collections read "" and False)."""
+    documents' `language`, documents' `from_image`, chunks' `entities` (Milvus Lite cannot add a
+    field: older collections read "", False and "")."""
     chunks = {f["name"] for f in client.describe_collection(names["chunks"])["fields"]}
     documents = {f["name"] for f in client.describe_collection(names["documents"])["fields"]}
-    return "language" in chunks, "from_image" in documents
+    return "language" in chunks, "from_image" in documents, "entities" in chunks

@@ -60,7 +60,8 @@ class MilvusStorage:
         self.names = {kind: f"{prefix}_{kind}" for kind in KINDS}
         self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
-        self.languages = self.images = True  # whether the collections keep languages, OCR marks (new ones do)
+        # whether the collections keep languages, OCR marks, entities (new ones do)
+        self.languages = self.images = self.entities = True
         self._sealed = time.monotonic()  # when this process last flushed
         self.dense = Dense(self)
         self.lexical = Lexical(self)
@@ -76,7 +77,7 @@ class MilvusStorage:
             if model:
                 for name in self.names.values():  # a reopened collection is released until loaded
                     self.client.load_collection(name)
-                self.languages, self.images = newer_fields(self.client, self.names)
+                self.languages, self.images, self.entities = newer_fields(self.client, self.names)
                 self._layout = (model, int(dim))
         return self._layout
 
@@ -267,14 +268,15 @@ class MilvusStorage:
         documents = self.documents_by_id([r["document_id"] for r in rows])
         current = {doc_id: row["version"] for doc_id, (_, row) in documents.items()}
         return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"],
-                                     r.get("language") or "")
+                                     r.get("language") or "", r.get("entities") or "")
                 for r in rows if current.get(r["document_id"]) == r["version"]}
 
     def language_field(self, documents: bool = False) -> list[str]:
         """Fields newer collections have, to read where these have them: the language (of chunks
-        and documents) and, of `documents`, the mark of a text read by OCR."""
+        and documents), of `documents` the mark of a text read by OCR, of chunks their entities."""
         ready = self.ready()
-        return ["language"] * (ready and self.languages) + ["from_image"] * (ready and documents and self.images)
+        return (["language"] * (ready and self.languages) + ["from_image"] * (ready and documents and self.images)
+                + ["entities"] * (ready and not documents and self.entities))
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""

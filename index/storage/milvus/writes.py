@@ -40,7 +40,8 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
                            "vector": floats(s.vector)} for s in sentence_spans],
             "chunks": [{"id": chunk_id(doc.id, version, n), "document_id": doc.id, "version": version,
                         "start": c.start, "end": c.end, "embed_hash": c.embed_hash,
-                        "text": clip(words), "vector": floats(c.vector), **language(c.language)}
+                        "text": clip(words), "vector": floats(c.vector), **language(c.language),
+                        **({"entities": c.entities} if storage.entities else {})}
                        for n, (c, words) in enumerate(zip(spans, terms(
                            [f"{doc.title}\n{doc.text[c.start:c.end]}" for c in spans], [c.language for c in spans])))]}
         documents.append({"id": doc.id, "source": clip(doc.source), "title": clip(doc.title),

@@ -1,0 +1,90 @@
+"""What kind of answer a question asks for (an amount, a date, a person...), from its question words
+in English and in the languages the bot speaks, and whether a sentence supplies it: it holds a
+thing of that kind (index/text/entities.py) that the question does not already name.
+
+A careful reader of "How much did NATO pledge?" looks for an amount in the sentence about the
+pledge; a sentence about the pledge without one does not answer, however close its words. The
+kinds are narrow where a tagger tells them apart well (MONEY, PERCENT) and broad where it does not
+("who" takes a person, an organisation, a nation or a country).
+"""
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..text.entities import Entity, by_patterns
+
+_NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"})
+_MONEY_WORDS = (r"cost|costs|pay|paid|pays|charge|charged|price|worth|spend|spent|raise|raised|earn|earned|"
+                r"earns|fee|salary|fine|fined|sell|sold|bought|buy|money|compensation|award|pledge|pledged|"
+                r"fund|funding|invest|invested|budget|owe|owed|donate|donated|dinero|cuesta|costó|pagó|"
+                r"geld|kostet|kostete|bezahlt|денег|стоит|стоил|заплатил")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of answer: its name (what "missing" says), the tagger's labels that supply it,
+    and whether patterns find it where no tagger read the passage. Only these kinds (numbers,
+    amounts, dates) decide that a passage does not answer: a place or a person is often named
+    by words no tagger marks ("in meadows", "the first settlers"), so those only rank."""
+
+    name: str
+    labels: frozenset[str]
+    by_patterns: bool
+    asks: re.Pattern
+
+
+def _kind(name: str, labels: Iterable[str], pattern: str) -> Kind:
+    labels = frozenset(labels)
+    return Kind(name, labels, labels <= _NUMERIC, re.compile(pattern, re.I))
+
+
+# In order: the first that matches names the kind (an amount of money before any "how much").
+KINDS = (
+    _kind("amount", {"MONEY"}, rf"\bhow much\b.*\b(?:{_MONEY_WORDS})\b|\bhow much money\b|\bwhat (?:price|sum|fee|"
+          rf"salary|budget|fine)\b|\bcu[aá]nto\b.*\b(?:{_MONEY_WORDS})\b|\bwie ?viel\b.*\b(?:{_MONEY_WORDS})\b|"
+          rf"сколько\b.*\b(?:{_MONEY_WORDS})\b|多少钱|كم\b.*(?:تكلف|دفع|مال)"),
+    _kind("percentage", {"PERCENT"}, r"\bwhat (?:percentage|proportion|percent|share)\b|\bqu[eé] porcentaje\b|"
+          r"\bwie viel prozent\b|какой процент|百分之"),
+    _kind("age", {"DATE", "CARDINAL"}, r"\bhow old\b|\b(?:at )?what age\b|\bqu[eé] edad\b|\bwie alt\b|"
+          r"\bв каком возрасте\b|多大"),
+    _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow long\b|\bcu[aá]nto tiempo\b|"
+          r"\bwie lange?\b|\bкак долго\b|\bсколько времени\b|多久|多长时间"),
+    _kind("number", _NUMERIC, r"\bhow (?:many|much|far|large|big|high|tall|often)\b|\bwhat (?:number|amount)\b|"
+          r"\bcu[aá]nt[oa]s?\b|\bwie ?viele?\b|\bсколько\b|多少|几|\bكم\b"),
+    _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when\b|\b(?:in |on )?what (?:year|date|day|month|time|century|decade)\b|"
+          r"\bcu[aá]ndo\b|\ben qu[eé] (?:año|fecha|d[ií]a|mes)\b|\bwann\b|\bin welchem jahr\b|\bкогда\b|"
+          r"\bв каком году\b|什么时候|哪一年|哪年|\bمتى\b"),
+    _kind("place", {"GPE", "LOC", "FAC"}, r"\bwhere\b|\b(?:which|what) (?:country|city|town|place|venue|stadium|"
+          r"state|region|village|island|continent)\b|\bd[oó]nde\b|\bwo(?:hin|her)?\b|\bгде\b|\bкуда\b|"
+          r"\bоткуда\b|哪里|在哪|\bأين\b"),
+    _kind("organisation", {"ORG", "FAC", "GPE"}, r"\b(?:which|what) (?:hospital|school|university|company|club|"
+          r"team|organi[sz]ation|firm|newspaper|court|party|agency|bank|group)\b"),
+    _kind("person", {"PERSON", "ORG", "NORP", "GPE"}, r"\bwho(?:m|se)?\b|\bqui[eé]n(?:es)?\b|\bwer\b|\bwem\b|"
+          r"\bwen\b|\bкто\b|\bкого\b|\bкому\b|谁"),
+)
+
+
+def kind_of(question: str) -> Kind | None:
+    """The kind of answer a question asks for; None when it asks for none of these (why, how, what)."""
+    return next((kind for kind in KINDS if kind.asks.search(question)), None)
+
+
+def supplies(kind: Kind | None, question: str, text: str, start: int, entities: tuple[Entity, ...] | None,
+             ) -> bool | None:
+    """Whether the sentence `text` (at `start` in its document) holds a thing of the kind asked that
+    the question does not name; None when nothing can tell (no kind, or a kind only a tagger
+    finds in a passage no tagger read)."""
+    if kind is None:
+        return None
+    found = [e for e in entities or () if start <= e[0] and e[1] <= start + len(text) and e[2] in kind.labels]
+    if kind.by_patterns:
+        found += [e for e in by_patterns(text, start) if e[2] in kind.labels]
+    elif entities is None:
+        return None
+    named = set(_words(question))
+    return any(not set(_words(text[s - start : e - start])) <= named for s, e, _ in found)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())

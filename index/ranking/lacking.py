@@ -1,0 +1,85 @@
+"""What the closest passage lacks, as a careful reader says it: the kind of answer asked that it
+does not give (index/ranking/asked.py), and the question's telling words that no document has
+("The documents don't mention troops in Asia").
+
+A word counts as had when a document has it (the lexical index, read in the question's language)
+or the closest passage has a close variant of it: a common word whose own vector is within
+VARIANT_COSINE of the word's ("soldiers" for "troops" 0.89, "members" for "member" 0.88), never a
+name ("Japan" for "China" 0.75, "Beijing" for "China" 0.76); nor is a word the passage has, misspelt
+("parliment", "recievers": people type fast).
+"""
+
+import difflib
+import re
+
+from ..models.embedding import Embedder
+from ..storage.base import LexicalSearch
+from ..text import terms
+from ..types import Hit, Missing
+
+# A question word tells enough to be named as missing from this weight (index/text/terms.py: 7 -
+# its Zipf frequency; "role" 1.8, "troops" 2.4, "asia" 2.4, "hearn" 4.1, a word wordfreq does not
+# know 5.0): names and rare words. Tuning halves (news questions / XQuAD whole articles), answered
+# and declined: 3.0 0.933 / 0.900 and 0.289; 4.5 0.978 / 0.966 and 0.200 (benchmarks/README.md).
+TELLING = 4.5
+# ... and a name typed as one (capitalised, not the question's first word) from this: "Asia", "Japan"
+# in no document is what the reader needs to hear; XQuAD tuning half, answered 0.966 -> 0.949 at most.
+NAME_TELLING = 2.0
+VARIANT_COSINE = 0.85
+SPELLING = 0.8  # difflib's ratio from which a word is a passage word misspelt
+DECADE = re.compile(r"^(\d{3,4})s$")  # "the 1700s": a document has "1700"
+
+
+def missing(question: str, language: str, hit: Hit | None, lexical: LexicalSearch, embedder: Embedder) -> Missing:
+    """What the closest passage `hit` lacks for `question` (asked in `language`)."""
+    if hit is None:
+        return Missing()
+    return Missing(hit.lacks, nowhere(question, language, hit, lexical, embedder))
+
+
+def nowhere(question: str, language: str, hit: Hit, lexical: LexicalSearch, embedder: Embedder) -> tuple[str, ...]:
+    """The question's telling words that no document has, as the question spells them; only when
+    the question is in the passage's language (another language's words are in no document)."""
+    said = hit.document.language or language
+    if said != language:
+        return ()
+    have = terms.keys(hit.quote.text, said) | terms.keys(hit.document.title, said)
+    absent = [w for w in dict.fromkeys(terms.content(question, language))
+              if terms.weight(w, language) >= (NAME_TELLING if _named(w, question) else TELLING)
+              and terms.key(w, language) not in have
+              and not lexical.scored(DECADE.sub(r"\1", w), 1)[0]]
+    if not absent:
+        return ()
+    passage = sorted({w for w in terms.content(hit.quote.text, language) if not w.isdigit()})
+    variants = _misspelt(absent, passage) | _variants(absent, question, passage, embedder)
+    return tuple(_as_typed(w, question) for w in absent if w not in variants)
+
+
+def _misspelt(words: list[str], passage: list[str]) -> set[str]:
+    """Those of `words` that are a passage word misspelt ("parliment", "recievers", "Sentanta")."""
+    return {w for w in words if len(w) >= 4 and not w.isdigit()
+            and difflib.get_close_matches(w, passage, n=1, cutoff=SPELLING)}
+
+
+def _variants(words: list[str], question: str, passage: list[str], embedder: Embedder) -> set[str]:
+    """Those of `words` (common words, not names) with a close variant in the passage."""
+    common = [w for w in words if not _named(w, question) and not w.isdigit()]
+    if not common or not passage:
+        return set()
+    vectors = embedder.embed([*common, *passage])
+    cosines = vectors[: len(common)] @ vectors[len(common):].T
+    return {w for w, row in zip(common, cosines) if row.max() >= VARIANT_COSINE}
+
+
+def _named(word: str, question: str) -> bool:
+    """Whether the question types `word` as a name (capitalised, and not its first word) or it is
+    a figure of three digits or more (a year: "1998")."""
+    typed = _as_typed(word, question)
+    if DECADE.sub(r"\1", word).isdigit():
+        return len(word) >= 3
+    return typed[:1].isupper() and not question.lstrip(" ¿¡\"'«“").startswith(typed)
+
+
+def _as_typed(word: str, question: str) -> str:
+    found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.I)
+    return found.group() if found else word
