@@ -189,7 +189,7 @@ def _pick_answers(
         gives = _gives(supplied[position], coverages)
         order = key + RERANK_WEIGHT * matching if position < depth else key
         hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
-                  kind.name if gives is False and kind.by_patterns else "")
+                  kind.name if gives is False and kind.by_patterns and chunk.entities else "")
         scored.append((position >= depth, -order, hit))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]
