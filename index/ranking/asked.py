@@ -52,7 +52,8 @@ KINDS = (
           r"\bwie lange?\b|\bкак долго\b|\bсколько времени\b|多久|多长时间"),
     _kind("number", _NUMERIC, r"\bhow (?:many|much|far|large|big|high|tall|often)\b|\bwhat (?:number|amount)\b|"
           r"\bcu[aá]nt[oa]s?\b|\bwie ?viele?\b|\bсколько\b|多少|几|\bكم\b"),
-    _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when\b|\b(?:in |on )?what (?:year|date|day|month|time|century|decade)\b|"
+    _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when (?:did|do|does|was|were|is|are|will|would|has|have|had|"
+          r"can|could|should|might)\b|\b(?:in |on )?what (?:year|date|day|month|time|century|decade)\b|"
           r"\bcu[aá]ndo\b|\ben qu[eé] (?:año|fecha|d[ií]a|mes)\b|\bwann\b|\bin welchem jahr\b|\bкогда\b|"
           r"\bв каком году\b|什么时候|哪一年|哪年|\bمتى\b"),
     _kind("place", {"GPE", "LOC", "FAC"}, r"\bwhere\b|\b(?:which|what) (?:country|city|town|place|venue|stadium|"
@@ -84,6 +85,13 @@ def supplies(kind: Kind | None, question: str, text: str, start: int, entities: 
         return None
     named = set(_words(question))
     return any(not set(_words(text[s - start : e - start])) <= named for s, e, _ in found)
+
+
+def decides(kind: Kind | None, tagged: bool) -> bool:
+    """Whether a passage that does not give `kind` is not an answer: only for the kinds patterns
+    find too (amounts, numbers, dates), and only in a passage the tagger read (patterns alone miss
+    a Chinese date or "when he was two")."""
+    return kind is not None and kind.by_patterns and tagged
 
 
 def _words(text: str) -> list[str]:

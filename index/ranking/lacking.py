@@ -11,6 +11,7 @@ name ("Japan" for "China" 0.75, "Beijing" for "China" 0.76); nor is a word the p
 
 import difflib
 import re
+from collections.abc import Sequence
 
 from ..models.embedding import Embedder
 from ..storage.base import LexicalSearch
@@ -28,30 +29,36 @@ NAME_TELLING = 2.0
 VARIANT_COSINE = 0.85
 SPELLING = 0.8  # difflib's ratio from which a word is a passage word misspelt
 DECADE = re.compile(r"^(\d{3,4})s$")  # "the 1700s": a document has "1700"
+POSSESSIVE = re.compile(r"['’]s$")
+PASSAGES = 3  # the passages whose words excuse a question word: those of a reply's first page
 
 
-def missing(question: str, language: str, hit: Hit | None, lexical: LexicalSearch, embedder: Embedder) -> Missing:
-    """What the closest passage `hit` lacks for `question` (asked in `language`)."""
-    if hit is None:
+def missing(question: str, language: str, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder,
+            ) -> Missing:
+    """What the closest passage `hits[0]` lacks for `question` (asked in `language`); the next
+    hits' words excuse a misspelt or varied question word too."""
+    if not hits:
         return Missing()
-    return Missing(hit.lacks, nowhere(question, language, hit, lexical, embedder))
+    return Missing(hits[0].lacks, nowhere(question, language, hits[:PASSAGES], lexical, embedder))
 
 
-def nowhere(question: str, language: str, hit: Hit, lexical: LexicalSearch, embedder: Embedder) -> tuple[str, ...]:
+def nowhere(question: str, language: str, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder,
+            ) -> tuple[str, ...]:
     """The question's telling words that no document has, as the question spells them; only when
-    the question is in the passage's language (another language's words are in no document)."""
-    said = hit.document.language or language
+    the question is in the closest passage's language (another language's words are in no document)."""
+    said = hits[0].document.language or language
     if said != language:
         return ()
-    have = terms.keys(hit.quote.text, said) | terms.keys(hit.document.title, said)
-    absent = [w for w in dict.fromkeys(terms.content(question, language))
-              if terms.weight(w, language) >= (NAME_TELLING if _named(w, question) else TELLING)
-              and terms.key(w, language) not in have
-              and not lexical.scored(DECADE.sub(r"\1", w), 1)[0]]
+    texts = [text for hit in hits for text in (hit.quote.text, hit.document.title)]
+    have = set().union(*(terms.keys(text, said) for text in texts))
+    absent = [w for w in dict.fromkeys(POSSESSIVE.sub("", w) for w in terms.content(question, language))
+              if len(w) >= 3 and terms.weight(w, language) >= (NAME_TELLING if _named(w, question) else TELLING)
+              and terms.key(w, language) not in have and not lexical.scored(DECADE.sub(r"\1", w), 1)[0]]
     if not absent:
         return ()
-    passage = sorted({w for w in terms.content(hit.quote.text, language) if not w.isdigit()})
-    variants = _misspelt(absent, passage) | _variants(absent, question, passage, embedder)
+    found = [w for text in texts for w in terms.content(text, language) if not w.isdigit()]
+    passage = sorted({*found, *(a + b for a, b in zip(found, found[1:]))})  # "Super Bowl" for "Superbowl"
+    variants = _misspelt(absent, passage) | _variants(absent, question, sorted(set(found)), embedder)
     return tuple(_as_typed(w, question) for w in absent if w not in variants)
 
 

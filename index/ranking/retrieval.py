@@ -61,7 +61,8 @@ def search(question: str, k: int, threshold: float, every: bool = False, typed: 
     hits = rank(question, k, typed=typed, **parts)
     passing = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: bool(hit.lacks))
     closest = passing[0] if passing else max(hits, key=lambda h: h.score, default=None)
-    missing = lacking.missing(typed or question, detect(typed or question), closest, parts["lexical"],
+    shown = [closest, *(hit for hit in passing or hits if hit is not closest)] if closest else []
+    missing = lacking.missing(typed or question, detect(typed or question), shown, parts["lexical"],
                               parts["embedder"])
     found = bool(passing) and not passing[0].lacks and not missing.words
     if every:
@@ -189,7 +190,7 @@ def _pick_answers(
         gives = _gives(supplied[position], coverages)
         order = key + RERANK_WEIGHT * matching if position < depth else key
         hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
-                  kind.name if gives is False and kind.by_patterns and chunk.entities else "")
+                  kind.name if gives is False and asked.decides(kind, bool(chunk.entities)) else "")
         scored.append((position >= depth, -order, hit))
     scored.sort(key=lambda row: row[:2])
     return [hit for *_, hit in scored]

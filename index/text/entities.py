@@ -10,6 +10,7 @@ leaves out some numbers ("a 32-member alliance").
 """
 
 import functools
+import importlib
 import json
 import logging
 import re
@@ -52,8 +53,6 @@ BATCH = 64
 def _spacy():
     """spaCy's English pipeline with only its entity recogniser (loaded once; None without the extra)."""
     try:
-        import importlib
-
         package = importlib.import_module(SPACY_PACKAGE)
     except ImportError:
         log.info("spaCy's English model is not installed: amounts, dates and numbers are found by patterns")
