@@ -77,6 +77,18 @@ def test_a_date_is_found_in_a_passage_and_a_word_in_no_document_is_named(setting
     library.close()
 
 
+def test_a_misspelt_joined_or_abbreviated_word_is_not_named_missing(settings, tmp_path):
+    church = SourceText("notes:church", "Church news", "In 2016 the United Methodist Church voted to stay in "
+                        "the National Council of Churches, and its parliament met in Washington.")
+    library = library_of(settings, tmp_path, church)
+    for question in ("When did the UMC vote to stay in the National Council?",  # an acronym of a name it spells out
+                     "Whatare the churches the Methodist Church stays with?",  # two words typed as one
+                     "When did the Methodist parliment meet in Washingtn?"):  # misspelt
+        assert not library.search(question, 5).missing.words, question
+    assert library.search("When did the Methodist Church vote in Geneva?", 5).missing.words == ("Geneva",)
+    library.close()
+
+
 @BOTH_BACKENDS
 def test_entities_are_found_at_ingest_and_stored_with_each_chunk(settings, tmp_path):
     library = library_of(settings, tmp_path, AMOUNT)

@@ -6,7 +6,8 @@ A word counts as had when a document has it (the lexical index, read in the ques
 or the closest passage has a close variant of it: a common word whose own vector is within
 VARIANT_COSINE of the word's ("soldiers" for "troops" 0.89, "members" for "member" 0.88), never a
 name ("Japan" for "China" 0.75, "Beijing" for "China" 0.76); nor is a word the passage has, misspelt
-("parliment", "recievers": people type fast).
+("parliment", "recievers": people type fast), two common words typed as one ("whatare"), or an
+acronym of a name the passage spells out ("UMC").
 """
 
 import difflib
@@ -30,6 +31,8 @@ VARIANT_COSINE = 0.85
 SPELLING = 0.8  # difflib's ratio from which a word is a passage word misspelt
 DECADE = re.compile(r"^(\d{3,4})s$")  # "the 1700s": a document has "1700"
 POSSESSIVE = re.compile(r"['’]s$")
+COMMON = 2.5  # a word at least this common (weight; Zipf 4.5) is one of two typed without a space
+NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de|du|des|la|le|von|van)\s+)*[A-Z][\w’'-]*)+")
 PASSAGES = 3  # the passages whose words excuse a question word: those of a reply's first page
 
 
@@ -58,8 +61,32 @@ def nowhere(question: str, language: str, hits: Sequence[Hit], lexical: LexicalS
         return ()
     found = [w for text in texts for w in terms.content(text, language) if not w.isdigit()]
     passage = sorted({*found, *(a + b for a, b in zip(found, found[1:]))})  # "Super Bowl" for "Superbowl"
-    variants = _misspelt(absent, passage) | _variants(absent, question, sorted(set(found)), embedder)
+    variants = (_misspelt(absent, passage) | _run_together(absent, language) | _acronyms(absent, question, texts)
+                | _variants(absent, question, sorted(set(found)), embedder))
     return tuple(_as_typed(w, question) for w in absent if w not in variants)
+
+
+def _run_together(words: list[str], language: str) -> set[str]:
+    """Those of `words` that are two common words typed without a space ("whatare", "superbowl")."""
+    def common(part: str) -> bool:
+        return len(part) >= 3 and terms.weight(part, language) <= COMMON
+
+    return {w for w in words if any(common(w[:i]) and common(w[i:]) for i in range(3, len(w) - 2))}
+
+
+def _acronyms(words: list[str], question: str, texts: list[str]) -> set[str]:
+    """Those of `words` typed in capitals that are the initials of a name in the passages ("UMC":
+    the United Methodist Church)."""
+    capitals = {w for w in words if _as_typed(w, question).isupper()}
+    if not capitals:
+        return set()
+    initials = set()
+    for text in texts:
+        for name in NAME.finditer(text):
+            parts = [p for p in name.group().split() if p[0].isupper()]  # "Bank of England": BE
+            initials |= {"".join(p[0] for p in parts[i:j]).lower()
+                         for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)}
+    return capitals & initials
 
 
 def _misspelt(words: list[str], passage: list[str]) -> set[str]:
