@@ -17,7 +17,7 @@ SEARCHED = N_("Searched: {question}")
 FROM_IMAGE = N_("(text read from an image)")
 CLOSEST_LABEL = N_("The closest passage, which does not answer it:")
 NOT_MENTIONED = N_("The documents don't mention {words}.")
-# What the closest passage lacks, by the kind of answer asked (index/ranking/asked.py).
+# What the closest passage lacks, by the kind of answer asked that decides (index/ranking/asked.py).
 LACKS = {
     "amount": N_("The closest passage gives no amount."),
     "percentage": N_("The closest passage gives no percentage."),
@@ -25,10 +25,7 @@ LACKS = {
     "duration": N_("The closest passage says nothing of how long."),
     "number": N_("The closest passage gives no number."),
     "date": N_("The closest passage gives no date."),
-    "place": N_("The closest passage names no place."),
-    "organisation": N_("The closest passage names no organisation."),
-    "person": N_("The closest passage names no one."),
-}
+}  # (a place or a person missing never decides: asked.decides)
 _RLM, _FSI, _PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark; first-strong isolate and its end
 # A text fragment longer than this quotes the sentence's first and last words instead (the
 # textStart,textEnd form), so links stay short enough for every browser and chat client.

@@ -78,7 +78,7 @@ class Hit:
 class Missing:
     """What the closest passage lacks (index/ranking/lacking.py): nothing, when nothing can be named."""
 
-    kind: str = ""  # the kind of answer asked that it does not give: "amount", "date", "person"...
+    kind: str = ""  # the kind of answer asked that it does not give: "amount", "number", "date"...
     words: tuple[str, ...] = ()  # the question's telling words that no document has, as typed
 
     def __bool__(self) -> bool:
