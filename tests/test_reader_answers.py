@@ -16,14 +16,13 @@ OPEN = pytest.mark.xfail(strict=True, reason="issue #20 open: the bold sentence 
 COUNTRIES = ("How many countries are in the alliance?", ("32-member", "32nd member"))
 # The reader's score counts in the order of the top five (retrieval.READER_WEIGHT, kept for its
 # figures on whole articles): among nine other articles it puts "the alliance will reinforce its
-# partnerships … Russia, China, Iran and North Korea" first. The kind asked for (a number) must
-# decide the order: issue #35.
-ORDER = pytest.mark.xfail(strict=True, reason="issue #35 open: the kind of answer asked does not yet order the quotes")
+# partnerships … Russia, China, Iran and North Korea" first; the kind asked for (a number) puts the
+# passage that gives one first (ranking/retrieval.search).
 ANSWERED = [  # (question, what the bold sentence must hold, other articles in the index)
     pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), 0, marks=OPEN),
     pytest.param("What does NATO want Beijing to stop?", ("cease all material and political support",), 9, marks=OPEN),
     pytest.param(*COUNTRIES, 0),
-    pytest.param(*COUNTRIES, 9, marks=ORDER),
+    pytest.param(*COUNTRIES, 9),
 ]
 NOT_SAID = [  # the article does not say
     pytest.param("How many troops will NATO send to Ukraine?", marks=pytest.mark.xfail(

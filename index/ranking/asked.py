@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..text.entities import Entity, by_patterns
 
 _NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"})
+_NOT_COUNTS = frozenset({"DATE", "TIME"})  # figures the tagger reads as no count: "2024" ("32nd member" is one)
 _MONEY_WORDS = (r"cost|costs|pay|paid|pays|charge|charged|price|worth|spend|spent|raise|raised|earn|earned|"
                 r"earns|fee|salary|fine|fined|sell|sold|bought|buy|money|compensation|award|pledge|pledged|"
                 r"fund|funding|invest|invested|budget|owe|owed|donate|donated|dinero|cuesta|costó|pagó|"
@@ -50,7 +51,9 @@ KINDS = (
           r"\bв каком возрасте\b|多大"),
     _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow long\b|\bcu[aá]nto tiempo\b|"
           r"\bwie lange?\b|\bкак долго\b|\bсколько времени\b|多久|多长时间"),
-    _kind("number", _NUMERIC, r"\bhow (?:many|much|far|large|big|high|tall|often)\b|\bwhat (?:number|amount)\b|"
+    _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow many (?:days|weeks|months|years|hours|"
+          r"minutes|seconds|decades|centuries|times)\b"),
+    _kind("number", {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}, r"\bhow (?:many|much|far|large|big|high|tall|often)\b|\bwhat (?:number|amount)\b|"
           r"\bcu[aá]nt[oa]s?\b|\bwie ?viele?\b|\bсколько\b|多少|几|\bكم\b"),
     _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when (?:did|do|does|was|were|is|are|will|would|has|have|had|"
           r"can|could|should|might)\b|\b(?:in |on )?what (?:year|date|day|month|time|century|decade)\b|"
@@ -78,9 +81,11 @@ def supplies(kind: Kind | None, question: str, text: str, start: int, entities: 
     finds in a passage no tagger read)."""
     if kind is None:
         return None
-    found = [e for e in entities or () if start <= e[0] and e[1] <= start + len(text) and e[2] in kind.labels]
-    if kind.by_patterns:
-        found += [e for e in by_patterns(text, start) if e[2] in kind.labels]
+    inside = [e for e in entities or () if start <= e[0] and e[1] <= start + len(text)]
+    found = [e for e in inside if e[2] in kind.labels]
+    if kind.by_patterns:  # what the tagger read as something else ("2024" a date, "75th" an ordinal) is not one
+        found += [e for e in by_patterns(text, start) if e[2] in kind.labels
+                  and not any(s < e[1] and e[0] < t and label in _NOT_COUNTS - kind.labels for s, t, label in inside)]
     elif entities is None:
         return None
     named = set(_words(question))
