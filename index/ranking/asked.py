@@ -49,15 +49,14 @@ KINDS = (
           r"\bwie viel prozent\b|какой процент|百分之"),
     _kind("age", {"DATE", "CARDINAL"}, r"\bhow old\b|\b(?:at )?what age\b|\bqu[eé] edad\b|\bwie alt\b|"
           r"\bв каком возрасте\b|多大"),
-    _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow long\b|\bcu[aá]nto tiempo\b|"
-          r"\bwie lange?\b|\bкак долго\b|\bсколько времени\b|多久|多长时间"),
-    _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow many (?:days|weeks|months|years|hours|"
-          r"minutes|seconds|decades|centuries|times)\b"),
-    _kind("number", {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}, r"\bhow (?:many|much|far|large|big|high|tall|often)\b|\bwhat (?:number|amount)\b|"
-          r"\bcu[aá]nt[oa]s?\b|\bwie ?viele?\b|\bсколько\b|多少|几|\bكم\b"),
-    _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when (?:did|do|does|was|were|is|are|will|would|has|have|had|"
-          r"can|could|should|might)\b|\b(?:in |on )?what (?:year|date|day|month|time|century|decade)\b|"
-          r"\bcu[aá]ndo\b|\ben qu[eé] (?:año|fecha|d[ií]a|mes)\b|\bwann\b|\bin welchem jahr\b|\bкогда\b|"
+    _kind("duration", {"DATE", "TIME", "QUANTITY", "CARDINAL"}, r"\bhow long\b|\bhow many (?:days|weeks|months|"
+          r"years|hours|minutes|seconds|decades|centuries|times)\b|\bcu[aá]nto tiempo\b|\bwie lange?\b|"
+          r"\bкак долго\b|\bсколько времени\b|多久|多长时间"),
+    _kind("number", {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}, r"\bhow (?:many|much|far|large|big|high|tall|"
+          r"often)\b|\bwhat (?:number|amount)\b|\bcu[aá]nt[oa]s?\b|\bwie ?viele?\b|\bсколько\b|多少|几|\bكم\b"),
+    _kind("date", {"DATE", "TIME"}, r"^\W*(?:and |but |so |since |until )?when (?:did|do|does|was|were|is|are|"
+          r"will|would|has|have|had|can|could|should|might)\b|\b(?:in |on )?what (?:year|date|day|month|time|"
+          r"century|decade)\b|\bcu[aá]ndo\b|\ben qu[eé] (?:año|fecha|d[ií]a|mes)\b|\bwann\b|\bin welchem jahr\b|\bкогда\b|"
           r"\bв каком году\b|什么时候|哪一年|哪年|\bمتى\b"),
     _kind("place", {"GPE", "LOC", "FAC"}, r"\bwhere\b|\b(?:which|what) (?:country|city|town|place|venue|stadium|"
           r"state|region|village|island|continent)\b|\bd[oó]nde\b|\bwo(?:hin|her)?\b|\bгде\b|\bкуда\b|"
@@ -83,7 +82,7 @@ def supplies(kind: Kind | None, question: str, text: str, start: int, entities: 
         return None
     inside = [e for e in entities or () if start <= e[0] and e[1] <= start + len(text)]
     found = [e for e in inside if e[2] in kind.labels]
-    if kind.by_patterns:  # what the tagger read as something else ("2024" a date, "75th" an ordinal) is not one
+    if kind.by_patterns:  # a figure the tagger read as a date ("2024") is no count
         found += [e for e in by_patterns(text, start) if e[2] in kind.labels
                   and not any(s < e[1] and e[0] < t and label in _NOT_COUNTS - kind.labels for s, t, label in inside)]
     elif entities is None:
