@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ..text.entities import Entity, by_patterns
 
 _NUMERIC = frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "DATE", "TIME"})
-_NOT_COUNTS = frozenset({"DATE", "TIME"})  # figures the tagger reads as no count: "2024" ("32nd member" is one)
+_NOT_COUNTS = frozenset({"DATE", "TIME"})  # what holds a figure that is no count ("32nd member" is one)
 _MONEY_WORDS = (r"cost|costs|pay|paid|pays|charge|charged|price|worth|spend|spent|raise|raised|earn|earned|"
                 r"earns|fee|salary|fine|fined|sell|sold|bought|buy|money|compensation|award|pledge|pledged|"
                 r"fund|funding|invest|invested|budget|owe|owed|donate|donated|dinero|cuesta|costó|pagó|"
@@ -82,9 +82,10 @@ def supplies(kind: Kind | None, question: str, text: str, start: int, entities: 
         return None
     inside = [e for e in entities or () if start <= e[0] and e[1] <= start + len(text)]
     found = [e for e in inside if e[2] in kind.labels]
-    if kind.by_patterns:  # a figure the tagger read as a date ("2024") is no count
+    if kind.by_patterns:  # a figure inside what the tagger read as a date ("July 2024", "75 years") is no count
         found += [e for e in by_patterns(text, start) if e[2] in kind.labels
-                  and not any(s < e[1] and e[0] < t and label in _NOT_COUNTS - kind.labels for s, t, label in inside)]
+                  and not any(s <= e[0] and e[1] <= t and (s, t) != e[:2] and label in _NOT_COUNTS - kind.labels
+                              for s, t, label in inside)]
     elif entities is None:
         return None
     named = set(_words(question))
