@@ -13,7 +13,7 @@ import time
 import numpy as np
 from pymilvus import DataType, MilvusClient
 
-BATCH = 64  # chunks per ingest batch (index/library.py: EMBED_BATCH)
+BATCH = 64  # chunks per ingest batch (index/ingesting.py: EMBED_BATCH)
 
 
 def collection(client: MilvusClient) -> None:

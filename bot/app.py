@@ -11,6 +11,7 @@ from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -22,7 +23,7 @@ from telegram.ext import (
 
 from index import Library, hidden
 
-from . import handlers, i18n, inline, subscribing, uploads
+from . import forgetting, handlers, i18n, inline, subscribing, uploads
 from .config import Settings, StartupError
 from .sending import RETRIES, RetryingRateLimiter
 from .updates import PerChatOrder
@@ -108,14 +109,17 @@ def build_app(
     app.add_handler(CommandHandler("unsubscribe", subscribing.unsubscribe))
     app.add_handler(CommandHandler("timezone", subscribing.timezone))
     app.add_handler(CommandHandler("ingest", uploads.ingest_url))
+    app.add_handler(CommandHandler("forget", forgetting.forget))
+    app.add_handler(ChatMemberHandler(forgetting.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(CallbackQueryHandler(handlers.more, pattern=r"^more:"))
     app.add_handler(CallbackQueryHandler(subscribing.watch_button, pattern=r"^watch:"))
     app.add_handler(CallbackQueryHandler(subscribing.remove_button, pattern=r"^unsub:\d{1,18}$"))
     app.add_handler(CallbackQueryHandler(subscribing.subscriptions_page, pattern=r"^subs:\d{1,3}$"))
     app.add_handler(CallbackQueryHandler(handlers.stale_button))  # anything else: answered, not ignored
     app.add_handler(InlineQueryHandler(inline.inline_query))
-    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, uploads.receive_document))
-    app.add_handler(MessageHandler(filters.PHOTO & filters.ChatType.PRIVATE, uploads.receive_photo))  # OCR
+    chats = filters.ChatType.PRIVATE | filters.ChatType.GROUPS  # a group's files go to its own collection
+    app.add_handler(MessageHandler(filters.Document.ALL & chats, uploads.receive_document))
+    app.add_handler(MessageHandler(filters.PHOTO & chats, uploads.receive_photo))  # OCR
     app.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, handlers.ask)
     )

@@ -13,7 +13,8 @@ from index import MULTILINGUAL_MODEL, Answer, Location, Summary, VerbatimError, 
 
 from . import formatting, i18n, logs, redaction
 from .config import Settings, SettingsError, StartupError
-from .cli_common import Context, index_option, open_library
+from .cli_collections import collections
+from .cli_common import Context, collection_option, index_option, open_library
 from .cli_feeds import feeds
 from .evaluate import evaluate
 
@@ -41,16 +42,17 @@ def cli(ctx: click.Context, env_file: str, verbose: bool) -> None:
 @cli.command()
 @click.argument("targets", nargs=-1, required=True)
 @index_option
+@collection_option
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_obj
-def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet: bool) -> None:
+def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, collection: str, quiet: bool) -> None:
     """Add or update documents: files, folders (recursively) and http(s) URLs.
 
     Supported: .txt, .md, .html, .pdf, and with the `ocr` extra pictures of pages (.png, .jpg,
     .webp, .tif…) and PDF pages without a text layer, read by OCR (a bar shows the pages of a
     long scan). Unchanged documents are skipped without re-embedding.
     """
-    report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet)
+    report = obj.library(index_dir, create=True).ingest(targets, progress=not quiet, collection=collection)
     for source, reason in report.errors:
         click.echo(f"skipped: {hidden(reason)}", err=True)
     click.echo(report.describe())
@@ -60,11 +62,12 @@ def ingest(obj: Context, targets: tuple[str, ...], index_dir: Path | None, quiet
 
 @cli.command()
 @index_option
+@collection_option(several=True)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
 @click.pass_obj
-def documents(obj: Context, index_dir: Path | None, as_json: bool) -> None:
-    """List the documents in the index."""
-    docs = obj.library(index_dir).documents()
+def documents(obj: Context, index_dir: Path | None, collection: tuple[str, ...], as_json: bool) -> None:
+    """List the documents in the index (of the shared collection, or those given)."""
+    docs = obj.library(index_dir).documents(collections=collection)
     if as_json:
         click.echo(json.dumps([listing(d) for d in docs], ensure_ascii=False, indent=2))
         return
@@ -77,21 +80,23 @@ def documents(obj: Context, index_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("document")
 @index_option
+@collection_option
 @click.pass_obj
-def remove(obj: Context, document: str, index_dir: Path | None) -> None:
+def remove(obj: Context, document: str, index_dir: Path | None, collection: str) -> None:
     """Delete a document (by id, id prefix or source) and its vectors."""
-    removed = obj.library(index_dir).remove(document)
+    removed = obj.library(index_dir).remove(document, [collection])
     click.echo(f"removed {removed.id} {removed.title} ({removed.chunks} chunks)")
 
 
 @cli.command()
 @click.argument("document")
 @index_option
+@collection_option(several=True)
 @click.option("--json", "as_json", is_flag=True, help="Print id, title, source, published, text.")
 @click.pass_obj
-def show(obj: Context, document: str, index_dir: Path | None, as_json: bool) -> None:
+def show(obj: Context, document: str, index_dir: Path | None, collection: tuple[str, ...], as_json: bool) -> None:
     """Print a stored document's text and metadata."""
-    doc = obj.library(index_dir).document(document)
+    doc = obj.library(index_dir).document(document, collection)
     if as_json:
         click.echo(json.dumps({**asdict(doc), "source": hidden(doc.source)}, ensure_ascii=False))
         return
@@ -102,13 +107,15 @@ def show(obj: Context, document: str, index_dir: Path | None, as_json: bool) -> 
 @cli.command()
 @click.argument("question", nargs=-1)
 @index_option
+@collection_option(several=True)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per question.")
 @click.option("--batch", type=click.File("r"), help="Read one question per line from FILE (- for stdin).")
 @click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100),
               help="Hits per question. With --json, all K best first, each with its score, whether or not "
                    "they reach the threshold; as text, what the bot would show.")
 @click.pass_obj
-def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json: bool, batch, k: int) -> None:
+def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, collection: tuple[str, ...], as_json: bool,
+        batch, k: int) -> None:
     """Answer a question with verbatim quotes from the documents."""
     if batch is None and not question:
         raise click.UsageError("give a QUESTION or --batch FILE")
@@ -119,7 +126,7 @@ def ask(obj: Context, question: tuple[str, ...], index_dir: Path | None, as_json
         if batch and not text:
             continue
         try:
-            answer = library.search(text, k, every=as_json)
+            answer = library.search(text, k, every=as_json, collections=collection)
         except Exception as error:  # noqa: BLE001 -- one bad line costs that line, never the lines after it
             if not batch:
                 raise
@@ -138,7 +145,7 @@ def listing(document) -> dict:
     """A listed document in the shape `documents --json` has always had (`show --json` says whether
     its text was read from an image, and its language)."""
     return {k: hidden(v) if k == "source" else v for k, v in asdict(document).items()
-            if k not in ("from_image", "language")}
+            if k not in ("from_image", "language", "collection")}
 
 
 def answer_json(answer: Answer) -> dict:
@@ -301,6 +308,7 @@ def run(ctx: click.Context, targets: tuple[str, ...], index_dir: Path | None) ->
 
 cli.add_command(evaluate)
 cli.add_command(feeds)
+cli.add_command(collections)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from index import Feeds, hidden
+from index import SHARED, Feeds, hidden
 
-from .cli_common import Context, index_option
+from .cli_common import Context, collection_option, index_option
 
 
 @click.group()
@@ -19,11 +19,12 @@ def feeds() -> None:
 @feeds.command("add")
 @click.argument("url")
 @index_option
+@collection_option
 @click.pass_obj
-def feeds_add(obj: Context, url: str, index_dir: Path | None) -> None:
-    """Follow a feed."""
-    feed = Feeds(obj.library(index_dir, create=True)).add(url)
-    click.echo(f"following {hidden(feed.url)}")
+def feeds_add(obj: Context, url: str, index_dir: Path | None, collection: str) -> None:
+    """Follow a feed; its articles go to the collection given (default: the shared one)."""
+    feed = Feeds(obj.library(index_dir, create=True)).add(url, collection)
+    click.echo(f"following {hidden(feed.url)}" + (f" into {feed.collection}" if feed.collection != SHARED else ""))
 
 
 @feeds.command("list")

@@ -34,6 +34,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     admin_ids: frozenset[int] = frozenset()
     allowed_ids: frozenset[int] = frozenset()  # users and chats that may use the bot; empty: anyone
+    shared_chats: frozenset[int] = frozenset()  # chats (and users, inline) that read the shared collection; empty: all
+    group_collections: bool = True  # a group's administrators add documents to the group's own collection
+    private_collections: bool = False  # a user's files in a private chat go to their own collection
     threshold: float = field(default_factory=default_threshold)
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     rerank: bool = True
@@ -65,6 +68,11 @@ class Settings:
         allowed user does not open a group: the group's own id must be listed."""
         return not self.allowed_ids or chat_id in self.allowed_ids | self.admin_ids
 
+    def reads_shared(self, chat_id: int) -> bool:
+        """True when a chat (or, inline, a user) reads the shared collection: VERBATIM_SHARED_CHATS
+        is empty (every chat does, as before collections) or lists it; admins always do."""
+        return not self.shared_chats or chat_id in self.shared_chats | self.admin_ids
+
     @classmethod
     def from_mapping(cls, env: Mapping[str, str]) -> "Settings":
         """Build settings from a plain mapping of variable names to strings."""
@@ -80,6 +88,11 @@ class Settings:
             model=get("VERBATIM_MODEL") or defaults.model,
             admin_ids=_ids(get("VERBATIM_ADMIN_IDS"), "VERBATIM_ADMIN_IDS"),
             allowed_ids=_ids(get("VERBATIM_ALLOWED_IDS"), "VERBATIM_ALLOWED_IDS"),
+            shared_chats=_ids(get("VERBATIM_SHARED_CHATS"), "VERBATIM_SHARED_CHATS"),
+            group_collections=_flag(get("VERBATIM_GROUP_COLLECTIONS"), "VERBATIM_GROUP_COLLECTIONS",
+                                    defaults.group_collections),
+            private_collections=_flag(get("VERBATIM_PRIVATE_COLLECTIONS"), "VERBATIM_PRIVATE_COLLECTIONS",
+                                      defaults.private_collections),
             # The "not found" cut fitted for the model's own signals (index/ranking/confidence.py).
             threshold=_number(env, "VERBATIM_THRESHOLD", default_threshold(get("VERBATIM_MODEL") or defaults.model),
                               float),

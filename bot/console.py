@@ -2,14 +2,14 @@
 
 import click
 
-from index import Library
+from index import SHARED, Library
 
 from .formatting import answer_plain
 
 
 def chat_loop(library: Library, k: int) -> None:
     """Read questions until an empty line or end of input; print each answer."""
-    docs = library.documents()
+    docs = library.documents(collections=[SHARED])  # what every chat reads, as `ask` does
     library.warm()  # the model now; the collection's languages while the first question is typed
     click.echo(f"Ask about {len(docs)} documents. An empty line or Ctrl-D quits.")
     while True:
@@ -20,4 +20,4 @@ def chat_loop(library: Library, k: int) -> None:
             return
         if not question:
             return
-        click.echo("\n" + answer_plain(library.search(question, k)))
+        click.echo("\n" + answer_plain(library.search(question, k, collections=[SHARED])))

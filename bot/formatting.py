@@ -18,13 +18,16 @@ FROM_IMAGE = N_("(text read from an image)")
 CLOSEST_LABEL = N_("The closest passage, which does not answer it:")
 NOT_MENTIONED = N_("The documents don't mention {words}.")
 # What the closest passage lacks, by the kind of answer asked that decides (index/ranking/asked.py).
+# What the closest passage does not say, of what was asked: true even of a passage that holds
+# another figure ("three quadcopters" is no answer to "how many neurons").
 LACKS = {
-    "amount": N_("The closest passage gives no amount."),
-    "percentage": N_("The closest passage gives no percentage."),
-    "age": N_("The closest passage gives no age."),
-    "duration": N_("The closest passage says nothing of how long."),
-    "number": N_("The closest passage gives no number."),
-    "date": N_("The closest passage gives no date."),
+    "amount": N_("The closest passage doesn't say how much."),
+    "percentage": N_("The closest passage doesn't say what percentage."),
+    "age": N_("The closest passage doesn't say how old."),
+    "duration": N_("The closest passage doesn't say how long."),
+    "number": N_("The closest passage doesn't say how many."),
+    "quantity": N_("The closest passage doesn't give the figure asked."),
+    "date": N_("The closest passage doesn't say when."),
 }  # (a place or a person missing never decides: asked.decides)
 _RLM, _FSI, _PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark; first-strong isolate and its end
 # A text fragment longer than this quotes the sentence's first and last words instead (the

@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from index import Answer, IndexUnavailable, has_words, in_thread, set_aside, thread_answer
 
-from . import formatting
+from . import formatting, scopes
 from .i18n import N_, words_for
 from .sending import possibly_delivered
 from .state import Context
@@ -35,6 +35,7 @@ COMMANDS = {
     "subscriptions": N_("List and remove your subscriptions"),
     "unsubscribe": N_("Remove a subscription, or all: /unsubscribe all"),
     "timezone": N_("Set your timezone for digests: /timezone Europe/Berlin"),
+    "forget": N_("Remove a document this chat added: /forget report.pdf"),
 }
 # Shown in /help and the command menu only to the operator's admins (VERBATIM_ADMIN_IDS).
 ADMIN_COMMANDS = {
@@ -126,7 +127,8 @@ def help_text(update: Update, context: Context) -> str:
 
 async def sources(update: Update, context: Context) -> None:
     """List the documents the bot knows."""
-    documents = await asyncio.to_thread(context.bot_data.library.documents)
+    readable = scopes.of_update(update, context.bot_data.settings)
+    documents = await asyncio.to_thread(partial(context.bot_data.library.documents, collections=readable))
     await update.effective_message.reply_html(
         formatting.documents_html(documents, words=words_for(update))
     )
@@ -175,7 +177,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     searched = in_thread(question, earlier.searched, earlier.answer, replying) if earlier else question
     async with typing(context.bot, message.chat_id):
         answer = await asyncio.to_thread(partial(context.bot_data.library.search, searched, settings.max_results,
-                                                 typed=question))
+                                                 typed=question, collections=scopes.of_update(update, settings)))
     if earlier and searched != question:  # the passage just quoted comes last: it was seen
         answer = replace(answer, hits=tuple(set_aside(answer.hits, earlier.chunk_id)))
     typed = question if searched != question else ""

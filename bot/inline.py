@@ -1,12 +1,13 @@
 """Inline mode: `@bot question` in any chat offers the top quotes to share."""
 
 import asyncio
+from functools import partial
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 
 from index import has_words
 
-from . import formatting
+from . import formatting, scopes
 from .i18n import words_for
 from .state import Context
 
@@ -19,7 +20,8 @@ async def inline_query(update: Update, context: Context) -> None:
         await query.answer([], cache_time=5)
         return
     _ = words_for(update).gettext
-    answer = await asyncio.to_thread(context.bot_data.library.search, question, 5)
+    answer = await asyncio.to_thread(partial(context.bot_data.library.search, question, 5,
+                                             collections=scopes.of_update(update, context.bot_data.settings)))
     results = [
         InlineQueryResultArticle(
             id=str(hit.chunk_id),

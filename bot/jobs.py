@@ -9,7 +9,7 @@ from telegram.ext import Application
 
 from index import Feeds, IndexUnavailable, Library
 
-from . import scheduling
+from . import scheduling, scopes
 from .digests import alert_html, digest_html
 from .i18n import words
 from .sending import pace, possibly_delivered
@@ -73,13 +73,15 @@ async def watch_documents(context: Context) -> None:
 async def _alert(context: Context) -> None:
     library, store = _parts(context)
     generation = library.generation
-    waiting: dict[int, list[Subscription]] = {}  # by cursor: they share the documents to check
-    allows = context.bot_data.settings.allows
+    # By cursor and what the chat reads: they share the documents to check. A chat is alerted only
+    # on documents it may read.
+    waiting: dict[tuple[int, frozenset[str]], list[Subscription]] = {}
+    settings = context.bot_data.settings
     for sub in store.active("topic"):
-        if sub.cursor < generation and not store.paused(sub.chat_id) and allows(sub.chat_id):
-            waiting.setdefault(sub.cursor, []).append(sub)
-    for cursor, subs in waiting.items():
-        new = [doc.id for doc in library.documents(after_generation=cursor)]
+        if sub.cursor < generation and not store.paused(sub.chat_id) and settings.allows(sub.chat_id):
+            waiting.setdefault((sub.cursor, scopes.readable(settings, sub.chat_id)), []).append(sub)
+    for (cursor, readable), subs in waiting.items():
+        new = [doc.id for doc in library.documents(after_generation=cursor, collections=readable)]
         found = await asyncio.to_thread(library.matches_many, [s.topic for s in subs], new)
         for sub, hits in zip(subs, found):
             if await _send_alerts(context, store, sub, hits):
@@ -132,7 +134,8 @@ async def _send_digest(context: Context) -> None:
         schedule_digest(context.application, store.get(sub.id))
         return
     generation = library.generation
-    items = await asyncio.to_thread(library.digest, sub.cursor)
+    readable = scopes.readable(context.bot_data.settings, sub.chat_id)
+    items = await asyncio.to_thread(library.digest, sub.cursor, collections=readable)
     sent = store.delivered(sub.id, [d.id for item in items for d in item.sources]) if items else set()
     items = [item for item in items if not all(d.id in sent for d in item.sources)]
     said = words(store.language(sub.chat_id))

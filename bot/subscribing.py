@@ -7,7 +7,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from index import DocumentNotFound
 
-from . import scheduling
+from . import scheduling, scopes
 from .digests import summary_html
 from .formatting import MESSAGE_LIMIT, answer_html, escape
 from .i18n import N_, words_for
@@ -48,7 +48,8 @@ async def summary(update: Update, context: Context) -> None:
     if not ref:
         await update.effective_message.reply_text(escape(_("Usage: /summary <document id, title or topic>")))
         return
-    summaries = await asyncio.to_thread(_summaries_for, library, ref)
+    summaries = await asyncio.to_thread(_summaries_for, library, ref,
+                                        scopes.of_update(update, context.bot_data.settings))
     if not summaries:
         await update.effective_message.reply_text(escape(_("I couldn't find a document about that.")))
         return
@@ -57,17 +58,18 @@ async def summary(update: Update, context: Context) -> None:
         "\n\n".join(summary_html(s, room, _) for s in summaries))
 
 
-def _summaries_for(library, ref: str) -> list:
+def _summaries_for(library, ref: str, readable: frozenset[str]) -> list:
+    """The summaries asked for, of the documents `readable` collections hold."""
     try:
-        return [library.summary(ref)]
+        return [library.summary(ref, readable)]
     except DocumentNotFound:
         pass
-    titled = [d for d in library.documents() if d.title.lower() == ref.lower()]
+    titled = [d for d in library.documents(collections=readable) if d.title.lower() == ref.lower()]
     if titled:
-        return [library.summary(titled[0].id)]
-    answer = library.search(ref, 10)
+        return [library.summary(titled[0].id, readable)]
+    answer = library.search(ref, 10, collections=readable)
     ids = list(dict.fromkeys(hit.document.id for hit in answer.hits)) if answer.found else []
-    return [library.summary(doc_id) for doc_id in ids[:3]]
+    return [library.summary(doc_id, readable) for doc_id in ids[:3]]
 
 
 async def subscribe(update: Update, context: Context) -> None:

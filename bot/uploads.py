@@ -1,17 +1,22 @@
-"""Admins add documents from Telegram: a file sent to the bot, or /ingest URL."""
+"""Documents added from Telegram: a file or photo sent to the bot, or /ingest URL; by the
+operator's admins into the shared collection, by a group's administrators into the group's, by
+a user into their own when allowed (scopes.py)."""
 
 import asyncio
 import contextlib
 import gettext
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from index import IngestReport, UnsupportedDocument, hidden, parse_file
 
+from . import scopes
 from .formatting import escape
 from .i18n import N_, Translate, words_for
 from .jobs import watch_documents
@@ -23,19 +28,35 @@ log = logging.getLogger(__name__)
 STATUS_PAGES = 3  # scans of this many pages or more say how far the OCR has got
 STATUS_SECONDS = 5.0
 ADMINS_ONLY = N_("Only the bot's administrators can add documents. Ask one of them to add it for you.")
+GROUP_ADMINS_ONLY = N_("Only this group's administrators can add documents here.")
 
 
-def _is_admin(update: Update, context: Context) -> bool:
-    return update.effective_user is not None and (
-        update.effective_user.id in context.bot_data.settings.admin_ids)
+async def _destination(update: Update, context: Context) -> str | None:
+    """Where this upload goes (scopes.destination); None, having said why, when nowhere."""
+    collection = await scopes.destination(update, context)
+    if collection is None:
+        private = update.effective_chat.type == ChatType.PRIVATE
+        _ = words_for(update).gettext
+        await update.effective_message.reply_text(escape(_(ADMINS_ONLY if private else GROUP_ADMINS_ONLY)))
+    return collection
+
+
+def addressed(update: Update, context: Context) -> bool:
+    """A file or photo in a group is for the bot when its caption mentions the bot or it replies
+    to one of the bot's messages; the rest of a group's pictures are none of its business."""
+    message = update.effective_message
+    if update.effective_chat.type == ChatType.PRIVATE:
+        return True
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+    return to_bot or f"@{context.bot.username}".lower() in (message.caption or "").lower()
 
 
 async def receive_document(update: Update, context: Context) -> None:
-    """Ingest a file an admin sent, within the size and type limits."""
+    """Ingest a file sent to the bot, within the size and type limits."""
     message, settings = update.effective_message, context.bot_data.settings
     _ = words_for(update).gettext
-    if not _is_admin(update, context):
-        await message.reply_text(escape(_(ADMINS_ONLY)))
+    if not addressed(update, context) or (collection := await _destination(update, context)) is None:
         return
     document = message.document
     name = Path((document.file_name or "").replace("\\", "/")).name or "upload.txt"  # a name, never a path
@@ -58,16 +79,15 @@ async def receive_document(update: Update, context: Context) -> None:
             name=name)))
         return
     # In the background: a 50-page scan takes minutes of OCR, and the admin may ask meanwhile.
-    context.application.create_task(_add(update, context, data, name, f"telegram:{document.file_unique_id}/{name}"),
-                                    update=update)
+    context.application.create_task(_add(update, context, data, name, f"telegram:{document.file_unique_id}/{name}",
+                                         collection), update=update)
 
 
 async def receive_photo(update: Update, context: Context) -> None:
-    """Read a photo an admin sent (a page, a notice, a screenshot) by OCR and add its text."""
+    """Read a photo sent to the bot (a page, a notice, a screenshot) by OCR and add its text."""
     message = update.effective_message
     _ = words_for(update).gettext
-    if not _is_admin(update, context):
-        await message.reply_text(escape(_(ADMINS_ONLY)))
+    if not addressed(update, context) or (collection := await _destination(update, context)) is None:
         return
     photo = message.photo[-1]  # the largest size Telegram kept
     try:
@@ -78,11 +98,11 @@ async def receive_photo(update: Update, context: Context) -> None:
             name=_("the photo"))))
         return
     name = f"photo-{message.date:%Y-%m-%d-%H%M}.jpg"
-    context.application.create_task(_add(update, context, data, name, f"telegram:{photo.file_unique_id}/{name}"),
-                                    update=update)
+    context.application.create_task(_add(update, context, data, name, f"telegram:{photo.file_unique_id}/{name}",
+                                         collection), update=update)
 
 
-async def _add(update: Update, context: Context, data: bytes, name: str, source: str) -> None:
+async def _add(update: Update, context: Context, data: bytes, name: str, source: str, collection: str) -> None:
     """Read a file (by OCR for pictures and scans, saying how far it got) and add it."""
     message, words = update.effective_message, words_for(update)
     _ = words.gettext
@@ -90,7 +110,7 @@ async def _add(update: Update, context: Context, data: bytes, name: str, source:
     try:
         async with typing(context.bot, message.chat_id):
             parsed = await asyncio.to_thread(parse_file, data, name, source, status.on_page)
-            report = await asyncio.to_thread(context.bot_data.library.add, [parsed])
+            report = await asyncio.to_thread(partial(context.bot_data.library.add, [parsed], collection=collection))
     except UnsupportedDocument as error:
         await message.reply_text(escape(_("I couldn't add {name}: {reason}.").format(
             name=name, reason=str(error).split(": ", 1)[-1])))
@@ -148,23 +168,22 @@ class PageStatus:
 
 
 async def ingest_url(update: Update, context: Context) -> None:
-    """Ingest the pages or files at the URLs an admin gives, in the background: the admin's
-    next question does not wait for a slow site (each download has its own deadline)."""
+    """Ingest the pages or files at the URLs given, in the background: the sender's next question
+    does not wait for a slow site (each download has its own deadline)."""
     message = update.effective_message
     _ = words_for(update).gettext
-    if not _is_admin(update, context):
-        await message.reply_text(escape(_(ADMINS_ONLY)))
+    if (collection := await _destination(update, context)) is None:
         return
     urls = [arg for arg in context.args or [] if arg.startswith(("http://", "https://"))]
     if not urls:
         await message.reply_text(escape(_("Usage: /ingest https://example.org/article")))
         return
-    context.application.create_task(_ingest(update, context, urls), update=update)
+    context.application.create_task(_ingest(update, context, urls, collection), update=update)
 
 
-async def _ingest(update: Update, context: Context, urls: list[str]) -> None:
+async def _ingest(update: Update, context: Context, urls: list[str], collection: str) -> None:
     async with typing(context.bot, update.effective_chat.id):
-        report = await asyncio.to_thread(context.bot_data.library.ingest, urls, False)
+        report = await asyncio.to_thread(context.bot_data.library.ingest, urls, False, collection)
     problems = "".join(f"\n{hidden(reason)}" for _, reason in report.errors)
     await update.effective_message.reply_text(escape(f"{report.describe()}{problems}"))
     context.job_queue.run_once(watch_documents, 0)

@@ -30,10 +30,10 @@ from .models.readers import load_reader
 from .ranking.retrieval import default_threshold
 from .summaries import DigestItem, Summary
 from .text.languages import has_words, right_to_left
-from .types import Answer, Document, DocumentInfo, Hit, IngestReport, Missing, SourceText, Span
+from .types import COLLECTION_NAME, SHARED, Answer, CollectionInfo, Document, DocumentInfo, Hit, IngestReport, Missing, SourceText, Span
 
 __all__ = [
-    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "MULTILINGUAL_MODEL", "default_threshold", "Location", "SUFFIXES", "Answer", "Missing",
+    "DEFAULT_CHUNK_TOKENS", "DEFAULT_MODEL", "SHARED", "COLLECTION_NAME", "CollectionInfo", "MULTILINGUAL_MODEL", "default_threshold", "Location", "SUFFIXES", "Answer", "Missing",
     "DigestItem", "Feed", "Feeds", "PollReport", "Document", "DocumentInfo", "Summary", "DocumentNotFound", "Hit", "IndexNotFound", "IndexUnavailable", "IngestReport",
     "Library", "ModelMismatch", "ModelUnavailable", "SourceText", "Span", "UnsupportedDocument",
     "VerbatimError", "evaluate", "figures", "is_url", "load_beir", "load_squad",

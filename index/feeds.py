@@ -1,6 +1,8 @@
 """RSS/Atom feeds: remember them, poll them politely, ingest each new entry's article."""
 
 import calendar
+import contextlib
+import sqlite3
 import datetime as dt
 import html
 import logging
@@ -17,14 +19,15 @@ from .errors import DocumentNotFound, DownloadFailed, UnsupportedDocument
 from .sources.fetching import Fetcher, expect_ok
 from .library import Library
 from .storage.base import now
-from .types import IngestReport, SourceText
+from .types import SHARED, IngestReport, SourceText
 
 log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feeds (
     url TEXT PRIMARY KEY, title TEXT, etag TEXT, modified TEXT,
-    added_at TEXT NOT NULL, polled_at TEXT, error TEXT
+    added_at TEXT NOT NULL, polled_at TEXT, error TEXT,
+    collection TEXT NOT NULL DEFAULT 'shared'  -- where its articles go (index/storage/base.py)
 );
 CREATE TABLE IF NOT EXISTS feed_entries (
     feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
@@ -46,6 +49,7 @@ class Feed:
     polled_at: str | None
     error: str | None
     entries: int
+    collection: str = SHARED
 
 
 @dataclass(frozen=True)
@@ -71,19 +75,23 @@ class Feeds:
         self.library = library
         self.store = library.local
         self.store.create(SCHEMA)
+        if "collection" not in {row[1] for row in self.store.query("PRAGMA table_info(feeds)")}:
+            with contextlib.suppress(sqlite3.OperationalError):  # else another process added it first
+                self.store.create("ALTER TABLE feeds ADD COLUMN collection TEXT NOT NULL DEFAULT 'shared'")
 
-    def add(self, url: str) -> Feed:
-        """Follow a feed (its entries are ingested at the next poll)."""
+    def add(self, url: str, collection: str = SHARED) -> Feed:
+        """Follow a feed (its entries are ingested into `collection` at the next poll)."""
         if not loader.is_url(url):
             raise UnsupportedDocument(f"{url}: a feed must be an http(s) URL")
         with self.store.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO feeds (url, added_at) VALUES (?, ?)", (url, now()))
+            db.execute("INSERT OR IGNORE INTO feeds (url, added_at, collection) VALUES (?, ?, ?)",
+                       (url, now(), collection))
         return next(f for f in self.all() if f.url == url)
 
     def all(self) -> list[Feed]:
         """List followed feeds."""
         rows = self.store.query(
-            "SELECT f.url, f.title, f.polled_at, f.error, COUNT(e.entry_key) FROM feeds f"
+            "SELECT f.url, f.title, f.polled_at, f.error, COUNT(e.entry_key), f.collection FROM feeds f"
             " LEFT JOIN feed_entries e ON e.feed_url = f.url GROUP BY f.url ORDER BY f.added_at")
         return [Feed(*row) for row in rows]
 
@@ -105,13 +113,17 @@ class Feeds:
         at the next poll instead of being hidden behind a "304 Not Modified".
         """
         feeds = self.all()
+        into = {feed.url: feed.collection for feed in feeds}
         with ThreadPoolExecutor(max_workers=FEED_WORKERS, thread_name_prefix="feed") as pool:
             rounds = list(pool.map(self._read, [feed.url for feed in feeds]))
         with self.store.transaction() as db:  # how each feed went, whatever the ingest does next
             db.executemany("UPDATE feeds SET polled_at = ?, error = ?, title = COALESCE(?, title) WHERE url = ?",
                            [(now(), r.error, r.title, r.url) for r in rounds])
         sources = [source for r in rounds for source in r.sources]
-        report = self.library.add(sources)
+        report = IngestReport()
+        for collection in sorted({into[r.url] for r in rounds if r.sources}):  # each feed's into its collection
+            report = report + self.library.add([s for r in rounds if into[r.url] == collection for s in r.sources],
+                                               collection=collection)
         with self.store.transaction() as db:
             db.executemany(
                 "INSERT OR IGNORE INTO feed_entries (feed_url, entry_key, source, seen_at, error)"

@@ -9,28 +9,27 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
-from tqdm.contrib.logging import logging_redirect_tqdm
 
-from .errors import DocumentNotFound, ModelMismatch, UnsupportedDocument
+from .errors import DocumentNotFound, ModelMismatch
 from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, embed_questions, load_embedder
 from .models.reader import Reader
 from .models.readers import load_reader
 from .ranking.confidence import fitted
 from .ranking.retrieval import best_per_document, rank, rank_within, search
-from .sources import documents as loader
-from .sources import indexing, ocr
+from . import ingesting
+from .sources import indexing
 from .sources.fetching import Fetcher
-from .storage import Location, NewSpan, StoredDocument
+from .storage import Location
 from .storage import open as open_storage
+from .storage.base import Collections
 from .storage.local import SQLiteFile
 from .summaries import DigestItem, Summary, build_digest
 from .text import terms
-from .types import Answer, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
+from .types import SHARED, Answer, CollectionInfo, Document, DocumentInfo, Hit, IngestReport, SourceText, Span
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_TOKENS = 128
-EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
 
 
 class Library:
@@ -107,19 +106,20 @@ class Library:
 
     # ----- reading -------------------------------------------------------------------------
 
-    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+    def documents(self, after_generation: int = -1, since: str | None = None,
+                  collections: Collections = None) -> list[DocumentInfo]:
         """List stored documents, newest first; optionally only those added after a generation
-        or ingested since an ISO date."""
-        return self.storage.documents(after_generation, since)
+        or ingested since an ISO date, or in some collections (None: every one)."""
+        return self.storage.documents(after_generation, since, collections)
 
     @property
     def generation(self) -> int:
         """A counter every change to the index increments; a cursor for "what is new"."""
         return self.storage.generation()
 
-    def summary(self, ref: str) -> Summary:
+    def summary(self, ref: str, collections: Collections = None) -> Summary:
         """Return a document's summary, computed at ingest."""
-        doc = self.document(ref)
+        doc = self.document(ref, collections)
         info = DocumentInfo.of(doc, self.storage.chunk_count(doc.id))
         spans = self.storage.summary_spans(doc.id)
         if not spans:  # ingested with summaries=False: summarise now, once
@@ -127,9 +127,11 @@ class Library:
             self.storage.set_summary(doc.id, spans)
         return Summary(info, tuple(Span(doc.text[s:e], s, e) for s, e in spans))
 
-    def digest(self, after_generation: int = -1, since: str | None = None) -> list[DigestItem]:
-        """Summarise the documents added after a point, one item per story, most covered first."""
-        docs = self.documents(after_generation, since)
+    def digest(self, after_generation: int = -1, since: str | None = None,
+               collections: Collections = None) -> list[DigestItem]:
+        """Summarise the documents added after a point (in `collections`), one item per story,
+        most covered first."""
+        docs = self.documents(after_generation, since, collections)
         if not docs:
             return []
         means = self.storage.document_means([d.id for d in docs], self._model()[1])
@@ -148,33 +150,36 @@ class Library:
         ranked = [rank_within(topic, embedder, self.storage, chunk_ids, self.scorer) for topic in topics]
         return [best_per_document(hits, self.threshold) for hits in ranked]
 
-    def document(self, ref: str) -> Document:
-        """Return a stored document by id, id prefix or source."""
-        doc_id = self.storage.find_document_id(ref)
-        doc = self.storage.document(doc_id) if doc_id else None
+    def document(self, ref: str, collections: Collections = None) -> Document:
+        """Return a stored document by id, id prefix or source, if `collections` hold it."""
+        doc_id = self.storage.find_document_id(ref, collections)
+        doc = self.storage.document(doc_id, collections) if doc_id else None
         if doc is None:
             raise DocumentNotFound(f"No document {ref!r}. See: verbatim documents")
         return doc
 
-    def search(self, question: str, k: int = 5, every: bool = False, typed: str | None = None) -> Answer:
-        """Answer a question with up to `k` verbatim hits (`every`: all `k`, also those under the
-        threshold; `typed`: what was typed when `question` is its reading in a thread; see
-        ranking/retrieval.search); blocking, run it off the event loop. Threads may search at once."""
-        with self._parts() as parts:
+    def search(self, question: str, k: int = 5, every: bool = False, typed: str | None = None,
+               collections: Collections = None) -> Answer:
+        """Answer a question with up to `k` verbatim hits from `collections` (None: every one;
+        `every`: all `k`, also those under the threshold; `typed`: what was typed when `question`
+        is its reading in a thread; see ranking/retrieval.search); blocking, run it off the event
+        loop. Threads may search at once."""
+        with self._parts(collections) as parts:
             return search(question, k, self.threshold, every=every, method=self.method, typed=typed, **parts)
 
-    def rank(self, question: str, k: int = 10, method: str | None = None, typed: str | None = None) -> list[Hit]:
+    def rank(self, question: str, k: int = 10, method: str | None = None, typed: str | None = None,
+             collections: Collections = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
-        with self._parts() as parts:
+        with self._parts(collections) as parts:
             return rank(question, k, method=method or self.method, typed=typed, **parts)
 
     @contextlib.contextmanager
-    def _parts(self) -> Iterator[dict]:
+    def _parts(self, collections: Collections = None) -> Iterator[dict]:
         """What a question reads: the models, and the storage's search held steady meanwhile."""
         embedder, reader = self.embedder, self.reader
-        with self.storage.searching() as found:
+        with self.storage.searching(collections) as found:
             yield {"embedder": embedder, "vectors": found.dense, "lexical": found.lexical, "store": self.storage,
-                   "reader": reader, "scorer": self.scorer}
+                   "reader": reader, "scorer": self.scorer, "collections": found.collections}
 
     @property
     def reader(self) -> Reader | None:
@@ -183,9 +188,9 @@ class Library:
             self._reader = load_reader(self.runtime)
         return self._reader or None
 
-    def chunk_total(self) -> int:
-        """How many chunks a question searches now."""
-        with self.storage.searching() as found:
+    def chunk_total(self, collections: Collections = None) -> int:
+        """How many chunks a question searches now (in `collections`)."""
+        with self.storage.searching(collections) as found:
             return len(found.dense)
 
     def warm(self, languages: Iterable[str] = ()) -> threading.Thread:
@@ -198,77 +203,35 @@ class Library:
 
     # ----- writing -------------------------------------------------------------------------
 
-    def ingest(self, targets: Iterable[str], progress: bool = True) -> IngestReport:
-        """Read files, folders and URLs and index what is new or changed."""
-        files = [f for target in targets for f in loader.expand(target)]
-        failures: list[tuple[str, str]] = []
+    def ingest(self, targets: Iterable[str], progress: bool = True, collection: str = SHARED) -> IngestReport:
+        """Read files, folders and URLs and index what is new or changed, into `collection`."""
+        return ingesting.ingest(self, targets, progress, collection)
 
-        def readable():
-            for target in tqdm(files, desc="Reading", unit="doc", disable=not progress or None):
-                try:
-                    yield loader.load(target, self.fetcher, ocr.page_bar(target) if progress else None)
-                except UnsupportedDocument as error:  # the report says it: the CLI prints it, the bot replies it
-                    log.info("skipped %s", error)
-                    failures.append((target, str(error)))
-                except OSError as error:
-                    failures.append((target, f"{target}: {error.strerror or error}"))
+    def add(self, sources: Iterable[SourceText], progress: bool = False, summaries: bool = True,
+            collection: str = SHARED) -> IngestReport:
+        """Index documents already read into `collection`; unchanged ones cost nothing, changed
+        ones are replaced (index/ingesting.py)."""
+        return ingesting.add(self, sources, progress, summaries, collection)
 
-        with logging_redirect_tqdm() if progress else contextlib.nullcontext():  # a log line never splits a bar
-            report = self.add(readable())  # the "Reading" bar already tracks progress
-        return IngestReport(
-            report.added, report.updated, report.unchanged, report.failed + len(failures),
-            report.chunks_embedded, tuple(failures) + report.errors, report.documents,
-        )
-
-    def add(self, sources: Iterable[SourceText], progress: bool = False, summaries: bool = True) -> IngestReport:
-        """Index documents already read; unchanged ones cost nothing, changed ones are replaced.
-
-        Reading (a download may be slow), chunking and embedding happen before each batch is
-        written: questions are answered from the index as it was until then. With
-        `summaries=False` (bulk evaluation), summaries are computed on first request.
-        """
-        counts = {"added": 0, "updated": 0, "unchanged": 0, "chunks_embedded": 0}
-        ids: list[str] = []
-        batch: list[indexing.Pending] = []
-        for source in tqdm(sources, desc="Indexing", unit="doc", disable=not progress or None):
-            doc = indexing.document(source)
-            ids.append(doc.id)
-            fingerprint = indexing.fingerprint(source, self.model_name, self.chunk_tokens)
-            previous = self.storage.content_hash(doc.id)
-            if previous == fingerprint:
-                counts["unchanged"] += 1
-                continue
-            counts["updated" if previous else "added"] += 1
-            batch.append(indexing.prepare(doc, fingerprint, self.embedder, self.chunk_tokens))
-            if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
-                counts["chunks_embedded"] += self._commit(batch, summaries)
-                batch = []
-        if batch:
-            counts["chunks_embedded"] += self._commit(batch, summaries)
-        if counts["added"] or counts["updated"]:
-            self.storage.settle()
-        return IngestReport(**counts, documents=tuple(ids))
-
-    def remove(self, ref: str) -> DocumentInfo:
-        """Delete a document and its vectors; return what was removed."""
-        doc = self.document(ref)
+    def remove(self, ref: str, collections: Collections = None) -> DocumentInfo:
+        """Delete a document (within `collections`) and its vectors; return what was removed."""
+        doc = self.document(ref, collections)
         info = DocumentInfo.of(doc, self.storage.chunk_count(doc.id))
         self.storage.write([], removed=[doc.id], model=self._model())
         self.storage.settle()
         return info
 
-    def _commit(self, batch: list[indexing.Pending], summaries: bool = True) -> int:
-        """Embed what is not embedded yet, then write the batch at once."""
-        known = self.storage.vectors_for(h for p in batch for h in indexing.hashes(p, self.model_name))
-        embedded = indexing.embed(batch, known, self.embedder, self.model_name, summaries)
-        indexing.tag(batch)
-        self.storage.write([StoredDocument(
-            p.doc, p.fingerprint, None, p.summary,
-            [NewSpan(s, e, h, v, said, found) for (s, e, _), h, v, said, found
-             in zip(p.chunks, p.hashes, p.vectors, p.languages, p.entities)],
-            [NewSpan(s, e, h, v) for (s, e), h, v in zip(p.sentences, p.sentence_hashes, p.sentence_vectors)],
-        ) for p in batch], model=self._model())
-        return embedded
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection that holds a document, with its size and last change."""
+        return self.storage.collections()
+
+    def drop_collection(self, name: str) -> int:
+        """Remove every document of a collection at once; return how many."""
+        ids = [d.id for d in self.storage.documents(collections=[name])]
+        if ids:
+            self.storage.write([], removed=ids, model=self._model())
+            self.storage.settle()
+        return len(ids)
 
     def copy_to(self, target: "Library", progress: bool = True) -> int:
         """Copy every document, its chunks' and sentences' vectors and its summary into another
@@ -281,7 +244,7 @@ class Library:
         for stored in tqdm(self.storage.export(), desc="Copying", unit="doc", disable=not progress or None):
             batch.append(stored)
             chunks += len(stored.chunks)
-            if chunks >= EMBED_BATCH * 8:
+            if chunks >= ingesting.EMBED_BATCH * 8:
                 target.storage.write(batch, model=model)
                 copied, batch, chunks = copied + len(batch), [], 0
         target.storage.write(batch, model=model)

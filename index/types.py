@@ -17,6 +17,12 @@ class SourceText:
     unread_pages: tuple[int, ...] = ()  # scanned pages (1-based) the OCR could not read, left out
 
 
+SHARED = "shared"  # the operator's collection: what every chat reads unless told otherwise
+# A collection's name: the shared one, a group's ("chat-1001234", from its chat id) or a user's own
+# ("user42"), or one the operator names; letters, digits, "-" and "_".
+COLLECTION_NAME = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+
+
 @dataclass(frozen=True)
 class Document:
     """A stored document; `text` is the exact text all offsets point into."""
@@ -28,6 +34,7 @@ class Document:
     text: str
     language: str = ""  # ISO 639 code, detected at ingest (index/text/languages.py); "" in older indexes
     from_image: bool = False  # its text is what OCR read from a picture of it
+    collection: str = SHARED  # who may read it (index/collections.py)
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,23 @@ class DocumentInfo:
     chunks: int
     from_image: bool = False
     language: str = ""  # ISO 639, detected at ingest; "" in older indexes
+    collection: str = SHARED
 
     @classmethod
     def of(cls, doc: Document, chunks: int = 0) -> "DocumentInfo":
         """A stored document's listing."""
-        return cls(doc.id, doc.title, doc.source, doc.published, chunks, doc.from_image, doc.language)
+        return cls(doc.id, doc.title, doc.source, doc.published, chunks, doc.from_image, doc.language,
+                   doc.collection)
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection as listed: its documents, chunks and last change (ISO time)."""
+
+    name: str
+    documents: int
+    chunks: int
+    changed: str
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,12 @@ class IngestReport:
     chunks_embedded: int = 0
     errors: tuple[tuple[str, str], ...] = field(default=())
     documents: tuple[str, ...] = field(default=())
+
+    def __add__(self, other: "IngestReport") -> "IngestReport":
+        """Two runs as one (feeds' articles, ingested collection by collection)."""
+        return IngestReport(self.added + other.added, self.updated + other.updated, self.unchanged + other.unchanged,
+                            self.failed + other.failed, self.chunks_embedded + other.chunks_embedded,
+                            self.errors + other.errors, self.documents + other.documents)
 
     def describe(self) -> str:
         """Describe the run in one line."""

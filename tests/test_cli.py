@@ -47,7 +47,7 @@ def test_ingest_list_ask_show_remove(run, tmp_path):
     assert set(hit) == {"document", "title", "source", "score", "text", "start", "end", "answer"}
     code, out, _ = run("show", hit["document"], "--json", *index)
     shown = json.loads(out)
-    assert set(shown) == {"id", "title", "source", "published", "text", "language", "from_image"}
+    assert set(shown) == {"id", "title", "source", "published", "text", "language", "from_image", "collection"}
     assert shown["language"] == "en"
     assert shown["text"][hit["start"] : hit["end"]] == hit["text"]
     assert shown["text"][hit["answer"]["start"] : hit["answer"]["end"]] == hit["answer"]["text"]
@@ -330,3 +330,43 @@ def test_eval_news_and_whole_articles_measure_what_a_user_is_shown(run, tmp_path
     code, out, _ = run("eval", "squad", str(path), "--whole-articles")
     assert code == 0 and "1 articles, 2 questions" in out
     assert "| answerable | 2 | 1.000 | 1.000 | 1.000 | 1.000 | 0.000 |" in out
+
+
+@BOTH_BACKENDS
+def test_collections_from_the_command_line(run, tmp_path, monkeypatch):
+    from tests.fakes.web import FakeWebsite
+
+    monkeypatch.setenv("VERBATIM_ALLOW_PRIVATE_HOSTS", "127.0.0.1")  # the test's own web server
+    index = ("--index", str(tmp_path / "index"))
+    note = tmp_path / "lighthouse.txt"
+    note.write_text("Lighthouse log\n\nThe lighthouse keeper Agnes Holt lit the lamp every night for forty years.")
+    assert run("ingest", str(SAMPLES), *index, "--quiet")[0] == 0
+    assert run("ingest", str(note), *index, "--collection", "chat-1001", "--quiet")[0] == 0
+    assert run("ingest", str(note), *index, "--collection", "no spaces!", "--quiet")[0] != 0  # a clear refusal
+
+    code, out, _ = run("collections", *index)
+    assert code == 0 and "chat-1001" in out and "group -1001" in out and "shared" in out
+    assert "Lighthouse log" not in run("documents", *index)[1]  # the shared collection, by default
+    assert "Lighthouse log" in run("documents", *index, "--collection", "chat-1001")[1]
+    question = "Who lit the lighthouse lamp every night?"
+    assert "Agnes" not in run("ask", question, *index)[1]
+    assert "Agnes" in run("ask", question, *index, "--collection", "chat-1001", "--collection", "shared")[1]
+    assert run("show", str(note), *index)[0] != 0 and run("show", str(note), *index, "--collection", "chat-1001")[0] == 0
+    assert run("remove", str(note), *index)[0] != 0  # not in the shared collection
+
+    with FakeWebsite() as site:  # a feed's articles go to the collection it was added with
+        site.pages["/feed.xml"] = ("application/rss+xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+            <item><title>Harbour news</title><link>{site.url('/harbour')}</link><guid>h-1</guid></item>
+            </channel></rss>""".encode())
+        site.pages["/harbour"] = ("text/html", b"<html><body><article><h1>Harbour news</h1><p>The harbour "
+                                  b"master counted forty ferries in the bay on the first day of spring, more "
+                                  b"than in any year since the old pier was rebuilt.</p></article></body></html>")
+        assert "into chat-1001" in run("feeds", "add", site.url("/feed.xml"), *index, "--collection", "chat-1001")[1]
+        run("feeds", "poll", *index)
+    assert "Harbour news" in run("documents", *index, "--collection", "chat-1001")[1]
+    assert "Harbour news" not in run("documents", *index)[1]
+
+    code, out, _ = run("collections", "drop", "chat-1001", "--yes", *index)
+    assert code == 0 and "removed 2 documents of chat-1001" in out
+    assert "chat-1001" not in run("collections", *index)[1]
+    assert run("collections", "drop", "chat-1001", "--yes", *index)[0] != 0

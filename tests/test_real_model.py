@@ -191,6 +191,20 @@ def test_past_the_exact_size_the_approximate_index_keeps_the_exact_top_ten(monke
     recall = np.mean([len({i for i, _ in exact.search(q, 10)} & {i for i, _ in approximate.search(q, 10)}) / 10
                       for q in questions])
     assert recall >= 0.98, recall
+    # Within some collections: half the index (the graph walked through a selector) and a few
+    # hundred chunks (searched exactly), each against exact search of the same chunks.
+    from index.storage.embedded.scope import Membership, Scope
+
+    ids = np.arange(1, len(rows) + 1)
+    names = Membership.of(["shared" if i % 2 else f"chat-{i % 7}" for i in ids])
+    for wanted in ({"shared"}, {"chat-3"}):
+        scope = Scope.of(ids, names, [], np.zeros(0, dtype=np.int64), frozenset(wanted))
+        inside = set(scope.ids.tolist())
+        found = [({i for i, _ in exact.search(q, 10, scope)}, {i for i, _ in approximate.search(q, 10, scope)})
+                 for q in questions]
+        assert all(got <= inside and len(got) == 10 for _, got in found), wanted
+        recall = np.mean([len(want & got) / 10 for want, got in found])
+        assert recall >= 0.95, (wanted, recall)
     approximate.remove(np.array([1, 2, 3]))  # removal and lookups by chunk id work on it too
     assert len(approximate) == len(rows) - 3
     assert approximate.cosines([1, 4], questions[0])[0] == -1.0

@@ -19,7 +19,7 @@ def test_fused_ranking_equals_brute_force_over_every_chunk(library):
     vectors, lexical = searched(library).dense, searched(library).lexical
     got = candidates(question, query, vectors, lexical, "fused", depth=len(lexical))
     # Brute force: score every chunk with the same formula, straight from the stored vectors.
-    ids, texts, languages = library.storage._store.chunk_texts()
+    ids, texts, languages, _ = library.storage._store.chunk_texts()
     matrix = library.storage.chunk_vectors(ids.tolist())
     bm25 = LexicalIndex.build(ids, texts, languages).scores(question)
     expected = fuse(matrix @ query, bm25, float(bm25.max()))
@@ -127,3 +127,15 @@ def test_top_k_equals_a_full_stable_sort(values, k):
     """Partitioning out the best k (work in proportion to k) gives what sorting everything gives."""
     scores = np.array(values, dtype=np.float32)
     assert top(scores, k).tolist() == np.argsort(-scores, kind="stable")[:k].tolist()
+
+
+def test_the_vocabulary_read_knows_a_word_typed_without_its_accents():
+    """"Celoron", "Zurich", "Sao": what people type for the documents' "Céloron", "Zürich", "São"."""
+    import numpy as np
+
+    from index.storage.embedded.bm25 import LexicalIndex
+
+    base = LexicalIndex.build(np.array([1, 2]), ["Céloron buried plates on the way to Zürich.", "A harbour."])
+    assert base.known(["Celoron", "Zurich", "céloron", "Geneva"], "en") == {"Celoron", "Zurich", "céloron"}
+    changed = base.changed(np.array([3]), ["São Paulo grows."], np.array([1]))  # the accented one removed
+    assert changed.known(["Sao", "Celoron"], "en") == {"Sao"}

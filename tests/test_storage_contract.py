@@ -123,6 +123,21 @@ def test_a_document_is_replaced_and_removed_whole(storage, written):
         assert len(found.dense) == sum(len(d.chunks) for d in written) - 3 - 3 + 2
 
 
+def test_the_vocabulary_read_knows_the_words_of_the_documents_still_stored(storage, written):
+    rng = np.random.default_rng(10)
+    text = "The zeppelins landed at the harbour."
+    airship = StoredDocument(Document("docairship", "Airships", "notes://airships", None, text), "a" * 64, None, [],
+                             [NewSpan(0, len(text), "airship", unit(rng))], [])
+    storage.write([airship], model=MODEL)
+    storage.settle()
+    with storage.searching() as found:  # read as a passage reads it: "zeppelin" is "zeppelins"
+        assert found.lexical.known(["zeppelin", "harbour", "Asia", "the"], "en") == {"zeppelin", "harbour", "the"}
+    storage.write([], removed=["docairship"], model=MODEL)
+    storage.settle()
+    with storage.searching() as found:
+        assert found.lexical.known(["zeppelin", "harbour"], "en") == {"harbour"}
+
+
 def test_dense_search_agrees_with_brute_force_cosine(storage, written):
     chunks = storage.chunks(storage.chunk_ids([d.document.id for d in written]))
     ids = sorted(chunks)

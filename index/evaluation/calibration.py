@@ -33,11 +33,20 @@ class Trial:
     size: int  # passages in the collection the question belongs to (0: all)
     answerable: bool  # the question's passage was in the index
     hits: tuple[Hit, ...]
+    nowhere: bool = False  # a telling word of the question is in no document: never answered
+
+    def _answer(self, threshold: float) -> Hit | None:
+        """The hit a person is shown as the answer (index/ranking/retrieval.search): the first
+        that passes the threshold and gives the kind of answer asked; none when a passing hit
+        lacks it and none gives it, or when the documents lack a telling word."""
+        if self.nowhere:
+            return None
+        return next((h for h in self.hits if h.score >= threshold and not h.lacks), None)
 
     def top_is_relevant(self, threshold: float) -> bool:
-        """The first hit that passes the threshold comes from the question's passage."""
-        passing = [h for h in self.hits if h.score >= threshold]
-        return bool(passing) and passing[0].document.source in self.question.relevant
+        """The answer shown comes from the question's passage."""
+        answer = self._answer(threshold)
+        return answer is not None and answer.document.source in self.question.relevant
 
     def quotes_an_answer(self) -> bool:
         """The top hit's quote holds one of the question's gold answers (when it has any)."""
@@ -45,8 +54,9 @@ class Trial:
         return any(answer.lower() in quote for answer in self.question.answers)
 
     def declined(self, threshold: float) -> bool:
-        """No hit passes the threshold: the user is told "not found"."""
-        return all(h.score < threshold for h in self.hits)
+        """The user is told the documents do not hold it: "not found", or the closest passage
+        and what it lacks."""
+        return self._answer(threshold) is None
 
 
 @dataclass
@@ -137,7 +147,8 @@ def by_size(
 
 
 def _ask(library: Library, questions: Iterable[Question], size: int, answerable: bool) -> list[Trial]:
-    return [Trial(q, size, answerable, tuple(library.rank(q.text, DEPTH))) for q in questions]
+    asked = [(q, library.search(q.text, DEPTH, every=True)) for q in questions]
+    return [Trial(q, size, answerable, answer.hits, bool(answer.missing.words)) for q, answer in asked]
 
 
 def calibrate(

@@ -33,6 +33,7 @@ DECADE = re.compile(r"^(\d{3,4})s$")  # "the 1700s": a document has "1700"
 POSSESSIVE = re.compile(r"['’]s$")
 COMMON = 2.5  # a word at least this common (weight; Zipf 4.5) is one of two typed without a space
 NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+(?:(?:of|for|and|the|de|du|des|la|le|von|van)\s+)*[A-Z][\w’'-]*)+")
+WHOLE_NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")  # "Graham Twigg": a person's names, side by side
 PASSAGES = 3  # the passages whose words excuse a question word: those of a reply's first page
 
 
@@ -56,7 +57,9 @@ def nowhere(question: str, language: str, hits: Sequence[Hit], lexical: LexicalS
     have = set().union(*(terms.keys(text, said) for text in texts))
     absent = [w for w in dict.fromkeys(POSSESSIVE.sub("", w) for w in terms.content(question, language))
               if len(w) >= 3 and terms.weight(w, language) >= (NAME_TELLING if _named(w, question) else TELLING)
-              and terms.key(w, language) not in have and not lexical.scored(DECADE.sub(r"\1", w), 1)[0]]
+              and terms.key(w, language) not in have]
+    had = lexical.known([DECADE.sub(r"\1", w) for w in absent], language) if absent else set()
+    absent = [w for w in absent if DECADE.sub(r"\1", w) not in had and not _surnamed(w, question, language, lexical)]
     if not absent:
         return ()
     found = [w for text in texts for w in terms.content(text, language) if not w.isdigit()]
@@ -105,6 +108,17 @@ def _variants(words: list[str], question: str, passage: list[str], embedder: Emb
     return {w for w, row in zip(common, cosines) if row.max() >= VARIANT_COSINE}
 
 
+def _surnamed(word: str, question: str, language: str, lexical: LexicalSearch) -> bool:
+    """Whether `word` is one part of a name typed whole ("Graham Twigg") whose other, telling
+    part the documents have ("Twigg"): they name the person by it."""
+    for name in WHOLE_NAME.finditer(question):
+        parts = name.group().split()
+        if word in (p.lower() for p in parts):
+            others = [p for p in parts if p.lower() != word and p[0].isupper() and terms.weight(p, language) >= TELLING]
+            return bool(others) and bool(lexical.known(others, language))
+    return False
+
+
 def _named(word: str, question: str) -> bool:
     """Whether the question types `word` as a name (capitalised, and not its first word) or it is
     a figure of three digits or more (a year: "1998")."""
@@ -115,5 +129,7 @@ def _named(word: str, question: str) -> bool:
 
 
 def _as_typed(word: str, question: str) -> str:
-    found = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", question, re.I)
+    """The word as the question types it; a figure whole, with its separators ("11,003", not "003")."""
+    figure = r"(?<![\w.,])(?:\d{1,3}[,.])*" if word.isdigit() else r"(?<!\w)"
+    found = re.search(rf"{figure}{re.escape(word)}(?!\w)", question, re.I)
     return found.group() if found else word

@@ -7,7 +7,7 @@ import numpy as np
 from ..models import centroids
 from ..models.embedding import Embedder, embed_questions
 from ..models.reader import Reader
-from ..storage.base import DenseSearch, LexicalSearch, Storage, StoredChunk
+from ..storage.base import Collections, DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import entities, terms
 from ..text.chunking import chunk_sentences
 from ..text.languages import detect, has_words
@@ -85,7 +85,7 @@ def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
 def rank(
     question: str, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
     store: Storage, method: str = "hybrid", reader: Reader | None = None, scorer: Model | None = None,
-    typed: str | None = None,
+    typed: str | None = None, collections: Collections = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
@@ -93,7 +93,8 @@ def rank(
     "dense" or "bm25"; the last three are there to measure what each part adds. A `reader`
     scores the top chunks' sentences against the question (hybrid only). When `question` is a
     follow-up's reading in its thread and `typed` what was typed, BM25 reads the typed words and
-    the thread's words count through the meaning alone (FOLLOW_UP_WEIGHT).
+    the thread's words count through the meaning alone (FOLLOW_UP_WEIGHT). `vectors` and
+    `lexical` search within `collections`, and only their chunks are read.
     """
     if not question.strip() or k <= 0:
         return []
@@ -104,7 +105,7 @@ def rank(
         best = candidates(typed if follows else question, readings, vectors, lexical,
                           "fused" if method == "hybrid" else method, depth=max(DEPTH, k + SPARE),
                           weight=FOLLOW_UP_WEIGHT if follows else DENSE_WEIGHT)[: k + SPARE]
-        chunks = store.chunks([chunk_id for chunk_id, *_ in best])
+        chunks = store.chunks([chunk_id for chunk_id, *_ in best], collections)
         return [(chunks[i], cosine, key) for i, cosine, key in best if i in chunks]
 
     ranked = found(query)
@@ -157,8 +158,11 @@ def _pick_answers(
     sentence_cosines = [[next(cosines) if position < depth else cosine for _ in spans]
                         for position, ((_, cosine, _), spans) in enumerate(zip(ranked, sentences))]
     kind = asked.kind_of(question)
+    tagged = [entities.decode(chunk.entities) for chunk, *_ in ranked]
     supplied = [[asked.supplies(kind, question, s.text, s.start, found) for s in spans]
-                for spans, found in zip(sentences, (entities.decode(chunk.entities) for chunk, *_ in ranked))]
+                for spans, found in zip(sentences, tagged)]
+    answers = [[asked.supplies(kind, question, s.text, s.start, found, also=True) for s in spans]
+               for spans, found in zip(sentences, tagged)] if kind is not None and kind.also else supplied
     unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near, supplied=gives)
               for spans, keys, near, gives in zip(sentences, words, sentence_cosines, supplied)]
     # The reader learnt English: another language takes the path without it (the confidence has one).
@@ -187,7 +191,7 @@ def _pick_answers(
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
-        gives = _gives(supplied[position], coverages)
+        gives = _gives(answers[position], coverages)
         order = key + RERANK_WEIGHT * matching if position < depth else key
         hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
                   kind.name if gives is False and asked.decides(kind, bool(chunk.entities)) else "")

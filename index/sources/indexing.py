@@ -10,7 +10,7 @@ from ..text.chunking import chunk_sentences, chunk_spans
 from ..text.languages import detect
 from ..models.embedding import Embedder
 from ..summaries import candidate_sentences, summarize
-from ..types import Document, SourceText
+from ..types import SHARED, Document, SourceText
 
 
 @dataclass
@@ -30,12 +30,14 @@ class Pending:
     entities: list[str] | None = None  # each chunk's, encoded (index/text/entities.py)
 
 
-def document(source: SourceText) -> Document:
-    """Give a read document its stable id (the same source is always the same document) and its
-    language."""
-    doc_id = hashlib.sha1(source.source.encode()).hexdigest()[:10]
+def document(source: SourceText, collection: str = SHARED) -> Document:
+    """Give a read document its stable id (the same source in the same collection is always the
+    same document; the shared collection's ids are those of indexes made before collections),
+    its language and its collection."""
+    key = source.source if collection == SHARED else f"{collection}\x1f{source.source}"
+    doc_id = hashlib.sha1(key.encode()).hexdigest()[:10]
     return Document(doc_id, source.title, source.source, source.published, source.text, detect(source.text),
-                    source.from_image)
+                    source.from_image, collection)
 
 
 def fingerprint(source: SourceText, model: str, chunk_tokens: int) -> str:

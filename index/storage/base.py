@@ -27,12 +27,19 @@ What a backend promises:
   of index/text/tokens.py) up to one factor per question, as ranking divides them by the
   question's best. So fusion, the confidence and its threshold hold on every backend.
 
+**Collections** keep chats apart: every document belongs to one (`Document.collection`; the
+shared one in indexes made before collections). A read or search given `collections` sees only
+those collections' documents and chunks, as if the others were not stored (None: every one, the
+operator's view): `searching(collections)` restricts dense search, BM25 and the vocabulary read,
+and on the embedded backend BM25's term statistics are those of the collections searched (an engine
+may keep them per index: Milvus does). A document's id is unique in the whole index.
+
 Beside the index, every backend names a SQLite file on this machine (`local_state`) where
 modules keep their own tables (followed feeds: index/feeds.py), through index/storage/local.py.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +47,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..types import Document, DocumentInfo
+from ..types import CollectionInfo, Document, DocumentInfo
+
+Collections = Collection[str] | None  # the collections a read sees; None: every one
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,10 @@ class LexicalSearch(Protocol):
         and of `also` (0 for a chunk without the question's words, or in another language than
         the question's: see the module's docstring)."""
 
+    def known(self, words: Sequence[str], language: str) -> set[str]:
+        """Those of `words` that some chunk holds, each read as a passage in `language` reads
+        it (stem): a vocabulary read, no scoring ("is "Asia" in any document?")."""
+
 
 @dataclass(frozen=True)
 class Searching:
@@ -108,6 +121,7 @@ class Searching:
 
     dense: DenseSearch
     lexical: LexicalSearch
+    collections: Collections = None  # what both search (None: every collection)
 
 
 @runtime_checkable
@@ -126,15 +140,19 @@ class Storage(Protocol):
         """The cursor for "what is new" (see the module's docstring)."""
 
     # ----- documents ----------------------------------------------------------------------
-    def find_document_id(self, ref: str) -> str | None:
+    def find_document_id(self, ref: str, collections: Collections = None) -> str | None:
         """A document's id from its id, a unique id prefix or its source."""
 
-    def document(self, document_id: str) -> Document | None:
+    def document(self, document_id: str, collections: Collections = None) -> Document | None:
         """A stored document with its text."""
 
-    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+    def documents(self, after_generation: int = -1, since: str | None = None,
+                  collections: Collections = None) -> list[DocumentInfo]:
         """Stored documents newest first (by published date, else ingest time), optionally those
         written after a generation or ingested since an ISO date."""
+
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection that holds a document, by name."""
 
     def content_hash(self, document_id: str) -> str | None:
         """The stored document's content hash (None: not stored): unchanged documents are skipped."""
@@ -155,7 +173,7 @@ class Storage(Protocol):
     def chunk_ids(self, document_ids: list[str]) -> list[int]:
         """The ids of these documents' chunks."""
 
-    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+    def chunks(self, ids: list[int], collections: Collections = None) -> dict[int, StoredChunk]:
         """The chunks with these ids, each with its document (unknown ids are left out)."""
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
@@ -170,9 +188,9 @@ class Storage(Protocol):
         """Vectors already computed for these input hashes (chunks or sentences): never
         embed the same text twice."""
 
-    def searching(self) -> AbstractContextManager[Searching]:
+    def searching(self, collections: Collections = None) -> AbstractContextManager[Searching]:
         """Dense and lexical search over the index as it is now, held steady (and shared with
-        other questions) until the block ends."""
+        other questions) until the block ends; over these collections' chunks alone."""
 
     # ----- changes ------------------------------------------------------------------------
     def write(self, documents: Sequence[StoredDocument], removed: Sequence[str] = (), *,

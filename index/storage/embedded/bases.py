@@ -70,8 +70,8 @@ class SavedBM25:
         removed = self.store.removed_since(since)
         if removed is None:  # the removal log was cut past this point: start again
             (index, since, base), removed = self._merged(generation, save), np.zeros(0, dtype=np.int64)
-        ids, texts, languages = self.store.chunk_texts(after_id=index.last_id)
-        return index.changed(ids, texts, removed, languages), generation, base
+        ids, texts, languages, collections = self.store.chunk_texts(after_id=index.last_id)
+        return index.changed(ids, texts, removed, languages, collections), generation, base
 
     def _loaded(self, newest: tuple[int, Path] | None, save: bool) -> tuple[LexicalIndex, int, int]:
         if newest is not None:

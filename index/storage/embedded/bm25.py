@@ -7,80 +7,43 @@ import logging
 import math
 import os
 import shutil
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import scipy.sparse
 
 from ...text.languages import DEFAULT, analyzer, detect
+from ...types import SHARED
 from ...text.tokens import B, K1, VERSION, analysed
+from .recent import Recent, idf
+from .scope import Membership, Scope
+from .spellings import Spellings
 
 log = logging.getLogger(__name__)
 
+SCOPES_KEPT = 64  # collections' masks kept per snapshot (a chat asks again and again)
 
-
-def idf(df: np.ndarray | float, n: int) -> np.ndarray | float:
-    """Lucene's inverse document frequency, as bm25s computes it."""
-    return np.log(1 + (n - df + 0.5) / (df + 0.5))
-
-
-class _Recent:
-    """The chunks added since the base, as term counts; scored with the base's statistics
-    joined to their own, the way a search engine scores a new segment before merging it."""
-
-    def __init__(self, ids: np.ndarray, tokens: list[list[str]], languages: list[str]) -> None:
-        self.ids, self.tokens, self.languages = ids, tokens, languages
-        self.vocab: dict[str, int] = {}
-        rows, cols, counts = [], [], []
-        for row, words in enumerate(tokens):
-            for word, count in Counter(words).items():
-                rows.append(row)
-                cols.append(self.vocab.setdefault(word, len(self.vocab)))
-                counts.append(count)
-        self.tf = scipy.sparse.csc_matrix((np.array(counts, dtype=np.float32), (rows, cols)),
-                                          shape=(len(tokens), len(self.vocab)))
-        self.lengths = np.array([len(words) for words in tokens], dtype=np.float32)
-        self.df = np.diff(self.tf.indptr)
-
-    def scores(self, words: list[str], base_df, base_count: int, base_length: float) -> np.ndarray:
-        """BM25 of every recent chunk; `base_df(word)` is the word's document count in the base."""
-        out = np.zeros(len(self.ids), dtype=np.float32)
-        count = base_count + len(self.ids)
-        if not len(self.ids) or not count:
-            return out
-        average = (base_length * base_count + float(self.lengths.sum())) / count
-        for word in words:
-            column = self.vocab.get(word)
-            if column is None:
-                continue
-            start, end = self.tf.indptr[column], self.tf.indptr[column + 1]
-            rows, tf = self.tf.indices[start:end], self.tf.data[start:end]
-            weight = idf(base_df(word) + int(self.df[column]), count)
-            out[rows] += weight * tf / (tf + K1 * (1 - B + B * self.lengths[rows] / average))
-        return out
-
-    def without(self, removed: set[int]) -> "_Recent":
-        keep = [i for i, chunk_id in enumerate(self.ids) if int(chunk_id) not in removed]
-        return _Recent(self.ids[keep], [self.tokens[i] for i in keep], [self.languages[i] for i in keep])
 
 
 class LexicalIndex:
     """BM25 scores for every chunk, keyed by chunk id (`ids`, ascending)."""
 
     def __init__(self, retriever: bm25s.BM25 | None, base_ids: np.ndarray, base_length: float = 0.0,
-                 recent: _Recent | None = None, dead: np.ndarray | None = None,
-                 base_languages: list[str] | None = None) -> None:
+                 recent: Recent | None = None, dead: np.ndarray | None = None,
+                 base_languages: list[str] | None = None, base_collections: Membership | None = None,
+                 spellings: Spellings | None = None) -> None:
         self._retriever = retriever
         self.base_ids, self._base_length = base_ids, base_length
         self._base_languages = base_languages if base_languages is not None else [""] * len(base_ids)
-        self._recent = recent or _Recent(np.zeros(0, dtype=np.int64), [], [])
+        self._base_collections = base_collections or Membership((SHARED,), np.zeros(len(base_ids), dtype=np.int32))
+        self._recent = recent or Recent(np.zeros(0, dtype=np.int64), [], [], [])
         self._dead = dead if dead is not None else np.zeros(0, dtype=np.int64)  # base positions removed since
         self.ids = np.concatenate([base_ids, self._recent.ids])
         self._df: np.ndarray | None = None
         self._languages: np.ndarray | None = None
+        self._scopes: dict[frozenset[str], Scope] = {}
+        self._spellings = spellings or Spellings()  # the base's accented tokens, read once for all its snapshots
 
     def __len__(self) -> int:
         return len(self.ids) - len(self._dead)
@@ -100,10 +63,21 @@ class LexicalIndex:
         """Each chunk's language, aligned with `ids`."""
         return self._base_languages + self._recent.languages
 
+    def scope(self, collections) -> Scope:
+        """The chunks of these collections (cached: a snapshot never changes)."""
+        wanted = frozenset(collections)
+        if wanted not in self._scopes:
+            if len(self._scopes) >= SCOPES_KEPT:
+                self._scopes.pop(next(iter(self._scopes)))
+            self._scopes[wanted] = Scope.of(self.ids, self._base_collections, self._recent.collections,
+                                            self._dead, wanted)
+        return self._scopes[wanted]
+
     @classmethod
-    def build(cls, ids: np.ndarray, texts: Sequence[str], languages: Sequence[str] = ()) -> "LexicalIndex":
+    def build(cls, ids: np.ndarray, texts: Sequence[str], languages: Sequence[str] = (),
+              collections: Sequence[str] = ()) -> "LexicalIndex":
         """Index chunk texts under their chunk ids, all in the base, each in its language (as
-        given, else detected)."""
+        given, else detected) and collection (default: the shared one)."""
         if not len(ids):
             return cls(None, np.zeros(0, dtype=np.int64))
         ids = np.asarray(ids, dtype=np.int64)
@@ -113,46 +87,82 @@ class LexicalIndex:
         retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
         retriever.index(tokens, show_progress=False)
         return cls(retriever, ids[order], float(np.mean([len(t) for t in tokens])),
-                   base_languages=[language for language, _ in read])
+                   base_languages=[language for language, _ in read],
+                   base_collections=Membership.of([collections[i] for i in order]) if len(collections) else None)
 
     def changed(self, added_ids: np.ndarray, added_texts: Sequence[str], removed: np.ndarray,
-                added_languages: Sequence[str] = ()) -> "LexicalIndex":
+                added_languages: Sequence[str] = (), added_collections: Sequence[str] = ()) -> "LexicalIndex":
         """A new index with these chunks added (ids past `last_id`) and removed; this one is
         left as it is for the questions still using it."""
         gone = {int(i) for i in removed}
         recent = self._recent.without(gone) if gone & set(self._recent.ids.tolist()) else self._recent
         if len(added_ids):
             read = analysed(added_texts, added_languages)
-            recent = _Recent(np.concatenate([recent.ids, np.asarray(added_ids, dtype=np.int64)]),
+            recent = Recent(np.concatenate([recent.ids, np.asarray(added_ids, dtype=np.int64)]),
                              recent.tokens + [words for _, words in read],
-                             recent.languages + [language for language, _ in read])
+                             recent.languages + [language for language, _ in read],
+                             recent.collections + (list(added_collections) or [SHARED] * len(added_ids)))
         removed = np.asarray(removed, dtype=np.int64)
         at = np.searchsorted(self.base_ids, removed)
         inside = at < len(self.base_ids)
         at = at[inside][self.base_ids[at[inside]] == removed[inside]]
         dead = np.union1d(self._dead, at).astype(np.int64)
-        return LexicalIndex(self._retriever, self.base_ids, self._base_length, recent, dead, self._base_languages)
+        return LexicalIndex(self._retriever, self.base_ids, self._base_length, recent, dead, self._base_languages,
+                            self._base_collections, self._spellings)
 
-    def scores(self, question: str) -> np.ndarray:
+    def scores(self, question: str, scope: Scope | None = None) -> np.ndarray:
         """Return the BM25 score of every chunk (aligned with `ids`) for a question, read in its
-        language; chunks in another language score 0 (see `foreign`)."""
+        language; chunks in another language score 0 (see `foreign`). Within a `scope`, its
+        chunks alone score, with its own term statistics (how many of its chunks hold a word)."""
         language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
-        scores = self._scored(analyzer(language or DEFAULT).tokens(question))
+        words = analyzer(language or DEFAULT).tokens(question)
+        within = scope is not None and not scope.everything
+        scores = self._scored_within(words, scope.mask) if within else self._scored(words)
         if language:
             scores[self.foreign(language)] = 0.0
+        if within:
+            scores[~scope.mask] = 0.0
         return scores
+
+    def _columns(self, words: list[str]) -> list[int]:
+        # bm25s keeps "" in its vocabulary past the last scored column: asking for it raises.
+        vocabulary, columns = self._retriever.vocab_dict, len(self._retriever.scores["indptr"]) - 1
+        return [vocabulary[w] for w in words if w and vocabulary.get(w, columns) < columns]
 
     def _scored(self, words: list[str]) -> np.ndarray:
         base = np.zeros(len(self.base_ids), dtype=np.float32)
-        if self._retriever is not None:
-            # bm25s keeps "" in its vocabulary past the last scored column: asking for it raises.
-            vocabulary, columns = self._retriever.vocab_dict, len(self._retriever.scores["indptr"]) - 1
-            known = [vocabulary[w] for w in words if w and vocabulary.get(w, columns) < columns]
-            if known:
-                base = np.asarray(self._retriever.get_scores_from_ids(known), dtype=np.float32)
-                base[self._dead] = 0.0
-        recent = self._recent.scores(words, self._base_df, len(self.base_ids), self._base_length)
+        if self._retriever is not None and (known := self._columns(words)):
+            base = np.asarray(self._retriever.get_scores_from_ids(known), dtype=np.float32)
+            base[self._dead] = 0.0
+        count = len(self.base_ids) + len(self._recent.ids)
+        average = (self._base_length * len(self.base_ids) + float(self._recent.lengths.sum())) / max(1, count)
+        recent = self._recent.scores(words, lambda w: self._base_df(w) + len(self._recent.rows(w)), count, average)
         return np.concatenate([base, recent])
+
+    def _scored_within(self, words: list[str], mask: np.ndarray) -> np.ndarray:
+        """BM25 with the statistics of the chunks in `mask`: each word's weight rescaled from
+        the base's document frequency to the mask's (lengths are still averaged over the index)."""
+        inside, recent_inside = mask[: len(self.base_ids)], mask[len(self.base_ids):]
+        count = int(mask.sum())
+        df = lambda word: int(inside[self._base_rows(word)].sum()) + int(recent_inside[self._recent.rows(word)].sum())  # noqa: E731
+        base = np.zeros(len(self.base_ids), dtype=np.float32)
+        for word in words:  # as bm25s sums them: a word asked twice counts twice
+            rows = self._base_rows(word)
+            if len(rows):
+                column, pointers = self._retriever.vocab_dict[word], self._retriever.scores["indptr"]
+                weight = idf(df(word), count) / idf(len(rows), len(self.base_ids))
+                base[rows] += self._retriever.scores["data"][pointers[column]:pointers[column + 1]] * weight
+        count_all = len(self.base_ids) + len(self._recent.ids)
+        average = (self._base_length * len(self.base_ids) + float(self._recent.lengths.sum())) / max(1, count_all)
+        return np.concatenate([base, self._recent.scores(words, df, count, average)])
+
+    def _base_rows(self, word: str) -> np.ndarray:
+        """The base's chunks (positions) that hold a word, removed ones included."""
+        column = self._retriever.vocab_dict.get(word) if self._retriever is not None else None
+        pointers = self._retriever.scores["indptr"] if column is not None else ()
+        if column is None or column >= len(pointers) - 1:
+            return np.zeros(0, dtype=np.int64)
+        return self._retriever.scores["indices"][pointers[column]:pointers[column + 1]]
 
     def foreign(self, language: str) -> np.ndarray:
         """Which chunks are known to be in another language than `language`. A question in one
@@ -174,6 +184,24 @@ class LexicalIndex:
         column = self._retriever.vocab_dict.get(word)
         return int(self._df[column]) if column is not None else 0
 
+    def known(self, words: Sequence[str], language: str, scope: Scope | None = None) -> set[str]:
+        """Those of `words` that a chunk still indexed (in `scope`) holds, every token of the word
+        read in `language`: the vocabularies' lookups, the postings checked against removals."""
+        read = analyzer(language or DEFAULT)
+        base = self._retriever.vocab_dict if self._retriever is not None else {}
+        return {word for word in words if all(
+            any(self._holds(spelt, scope) for spelt in self._spellings.of(token, base, self._recent.vocab))
+            for token in read.tokens(word))}
+
+    def _holds(self, token: str, scope: Scope | None) -> bool:
+        if scope is not None and not scope.everything:
+            base, recent = scope.mask[: len(self.base_ids)], scope.mask[len(self.base_ids):]
+            return bool(base[self._base_rows(token)].any() or recent[self._recent.rows(token)].any())
+        if token in self._recent.vocab:
+            return True
+        rows = self._base_rows(token)
+        return len(rows) > 0 and (not len(self._dead) or not np.isin(rows, self._dead).all())
+
     def search(self, question: str, k: int) -> list[tuple[int, float]]:
         """Return up to `k` (chunk id, BM25 score) pairs with a positive score, best first."""
         scores = self.scores(question)
@@ -182,10 +210,12 @@ class LexicalIndex:
         top = np.argsort(-scores, kind="stable")[:k]
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
-    def scored(self, question: str, depth: int, also: Sequence[int] = ()) -> tuple[list[int], dict[int, float]]:
+    def scored(self, question: str, depth: int, also: Sequence[int] = (), scope: Scope | None = None,
+               ) -> tuple[list[int], dict[int, float]]:
         """The `depth` best-scoring chunk ids, best first, and the BM25 score of each of them
-        and of the chunks `also` (0 for a chunk without a question word): what fusion reads."""
-        scores = self.scores(question)
+        and of the chunks `also` (0 for a chunk without a question word, or outside `scope`): what
+        fusion reads."""
+        scores = self.scores(question, scope)
         if not len(scores):
             return [], {int(i): 0.0 for i in also}
         best = [int(self.ids[i]) for i in top(scores, depth) if scores[i] > 0]
@@ -202,7 +232,9 @@ class LexicalIndex:
         tmp.mkdir(parents=True)
         np.save(tmp / "ids.npy", self.base_ids)
         (tmp / "stats.json").write_text(json.dumps({"average_length": self._base_length, "tokens": VERSION,
-                                                    "languages": self._base_languages}))
+                                                    "languages": self._base_languages,
+                                                    "collections": list(self._base_collections.names)}))
+        np.save(tmp / "collections.npy", self._base_collections.codes)
         if self._retriever is not None:
             self._retriever.save(str(tmp / "bm25"), show_progress=False)
         shutil.rmtree(directory, ignore_errors=True)
@@ -226,7 +258,13 @@ class LexicalIndex:
         if stats.get("tokens") != VERSION:
             raise ValueError(f"{directory}: made of other tokens (version {stats.get('tokens', 1)})")
         retriever = bm25s.BM25.load(str(directory / "bm25"), mmap=True, show_progress=False) if len(ids) else None
-        return cls(retriever, ids, stats["average_length"], base_languages=list(stats["languages"]))
+        collections = None  # a base made before collections: every chunk in the shared one
+        if "collections" in stats:
+            collections = Membership(tuple(stats["collections"]), np.load(directory / "collections.npy"))
+            if len(collections.codes) != len(ids):
+                raise ValueError(f"{directory}: bad collections")
+        return cls(retriever, ids, stats["average_length"], base_languages=list(stats["languages"]),
+                   base_collections=collections)
 
 
 def top(scores: np.ndarray, k: int) -> np.ndarray:

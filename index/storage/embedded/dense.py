@@ -7,6 +7,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .scope import Scope
+
 # From this many chunks on, vectors are held as float16: half the memory (0.77 GB instead of 1.54
 # at 1M chunks) and, memory-bound as a flat search is, faster (33 ms instead of 59 at 1M, one
 # thread; benchmarks/vectors.py); recall@10 against float32 0.998, so smaller indexes (every
@@ -19,6 +21,12 @@ COMPACT_FROM = 200_000
 APPROXIMATE_FROM = 2_000_000
 LINKS = 32  # HNSW's M
 SEARCH_BREADTH = 128  # HNSW's efSearch (at least k)
+EXACT_WITHIN = 10_000  # a scope of so few chunks in a graph is searched exactly instead
+# A scope holding this share of the chunks or more is searched unfiltered, for more hits than
+# asked, and the others dropped: a selector slows a flat scan of float16 codes by half (1M chunks,
+# half of them in: 47 ms against 33; `python benchmarks/collections.py`), and the best k inside
+# are those of the best k / share * 1.5 overall, save when too few came (then the selector).
+OVERSAMPLE_FROM = 0.2
 REMOVED = -1  # HNSW cannot delete: a removed chunk's id becomes this, and searches skip it
 
 
@@ -84,17 +92,37 @@ class VectorIndex:
             self._index.construct_rev_map()
             self._removed += int(gone.sum())
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Return up to `k` (chunk id, cosine) pairs, best first."""
+    def search(self, vector: np.ndarray, k: int, scope: Scope | None = None) -> list[tuple[int, float]]:
+        """Return up to `k` (chunk id, cosine) pairs, best first; within `scope`, its chunks and
+        those newer than it (the caller's reads leave out a newer chunk of another collection)."""
         if k <= 0 or len(self) == 0:
             return []
+        if scope is not None and scope.everything:
+            scope = None
+        if scope is not None and self.kind == "approximate" and len(scope.ids) <= EXACT_WITHIN:
+            return self._exact(vector, k, scope)  # a graph walk would find few of so few
+        share = len(scope.ids) / max(1, len(self)) if scope is not None else 1.0
+        if scope is not None and share >= OVERSAMPLE_FROM:  # most chunks are in: cheaper to search all
+            hits = self.search(vector, min(int(k / share * 1.5) + 10, int(self._index.ntotal)))
+            inside = [hit for hit, keep in zip(hits, _within(scope, [i for i, _ in hits])) if keep]
+            if len(inside) >= k or len(hits) >= len(self):  # then these are the scope's best k
+                return inside[:k]
         wanted = min(k + self._removed, int(self._index.ntotal))
+        kept = _selector(scope) if scope is not None else None  # held until the search is done
+        within = kept[0] if kept is not None else None
         if self.kind == "approximate":
-            parameters = faiss.SearchParametersHNSW(efSearch=max(SEARCH_BREADTH, wanted))
-            scores, ids = self._index.search(_rows(vector.reshape(1, -1)), wanted, params=parameters)
+            parameters = faiss.SearchParametersHNSW(efSearch=max(SEARCH_BREADTH, wanted), sel=within)
         else:
-            scores, ids = self._index.search(_rows(vector.reshape(1, -1)), wanted)
+            parameters = faiss.SearchParameters(sel=within) if within is not None else None
+        scores, ids = self._index.search(_rows(vector.reshape(1, -1)), wanted, params=parameters)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1][:k]
+
+    def _exact(self, vector: np.ndarray, k: int, scope: Scope) -> list[tuple[int, float]]:
+        newer = faiss.vector_to_array(self._index.id_map)
+        ids = np.concatenate([scope.ids, newer[newer > scope.last_id]])
+        cosines = self.cosines(ids.tolist(), vector)
+        order = np.argsort(-cosines, kind="stable")[:k]
+        return [(int(ids[i]), float(cosines[i])) for i in order if cosines[i] > -1.0]
 
     def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
         """Return the cosine of the stored vectors with these ids to `vector` (-1 for an id it
@@ -123,6 +151,27 @@ class VectorIndex:
         if index.d != dim:
             raise ValueError(f"{path} holds {index.d}-d vectors, expected {dim}")
         return cls(dim, index)
+
+
+def _within(scope: Scope, ids: list[int]) -> np.ndarray:
+    """Which of these chunk ids a search within `scope` may return (newer ones too: see `search`)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    at = np.minimum(np.searchsorted(scope.ids, ids), max(0, len(scope.ids) - 1))
+    return (ids > scope.last_id) | ((scope.ids[at] == ids) if len(scope.ids) else False)
+
+
+def _selector(scope: Scope) -> tuple:
+    """The chunk ids a search may return: the scope's (a bitmap, built once per scope) and any
+    newer than it; the selector first, then what it points into (FAISS keeps pointers, not the
+    objects: whoever searches holds the whole tuple)."""
+    if "faiss" not in scope.cache:
+        bits = np.zeros(scope.last_id + 1, dtype=bool)
+        bits[scope.ids] = True
+        bitmap = np.packbits(bits, bitorder="little")
+        inside = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # its size in bytes
+        newer = faiss.IDSelectorRange(scope.last_id + 1, 2**62)
+        scope.cache["faiss"] = (faiss.IDSelectorOr(inside, newer), inside, newer, bitmap)
+    return scope.cache["faiss"]
 
 
 def _rows(vectors: np.ndarray) -> np.ndarray:

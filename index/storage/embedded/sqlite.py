@@ -7,69 +7,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ...types import Document, DocumentInfo
-from ..base import NewSpan, StoredChunk, StoredDocument, mean_vector, now
+from ...types import CollectionInfo, Document, DocumentInfo
+from ..base import Collections, NewSpan, StoredChunk, StoredDocument, mean_vector, now
 from ..local import Connection, SQLiteFile
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    published TEXT,
-    text TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    ingested_at TEXT NOT NULL,
-    generation INTEGER NOT NULL,  -- the index generation that added or last changed it
-    summary TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end], ...] of the summary sentences
-    language TEXT NOT NULL DEFAULT '',  -- ISO 639 (index/text/languages.py); '' before languages
-    from_image INTEGER NOT NULL DEFAULT 0  -- its text read by OCR
-);
-CREATE INDEX IF NOT EXISTS documents_by_generation ON documents(generation);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    embed_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    language TEXT NOT NULL DEFAULT '',
-    entities TEXT NOT NULL DEFAULT ''  -- index/text/entities.py; '' when no tagger read it
-);
-CREATE INDEX IF NOT EXISTS chunks_by_document ON chunks(document_id);
-CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks(embed_hash);
-CREATE TABLE IF NOT EXISTS sentences (  -- each chunk's sentences, embedded once at ingest
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    embed_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,  -- float16: only compared with the question, never searched
-    PRIMARY KEY (document_id, start, end)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS sentences_by_hash ON sentences(embed_hash);
-CREATE TABLE IF NOT EXISTS removed_chunks (  -- so that saved indexes can catch up (generations.py)
-    id INTEGER PRIMARY KEY,
-    generation INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS removed_by_generation ON removed_chunks(generation);
-"""
-
+from .schema import SCHEMA, upgrade
 
 class Store(SQLiteFile):
     """Typed access to the embedded index's SQLite file; every write is one transaction."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, SCHEMA)
-        for table, column in (("documents", "language TEXT NOT NULL DEFAULT ''"), ("chunks", "language TEXT NOT NULL "
-                              "DEFAULT ''"), ("documents", "from_image INTEGER NOT NULL DEFAULT 0"),
-                              ("chunks", "entities TEXT NOT NULL DEFAULT ''")):
-            if column.split()[0] not in {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}:
-                try:  # an index made before the column gains it
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-                except sqlite3.OperationalError:  # another process added it first
-                    pass
+        upgrade(self._db)
 
     def meta(self, key: str) -> str | None:
         """Read one metadata value."""
@@ -133,9 +81,9 @@ class Store(SQLiteFile):
         removed = self.delete_document(db, doc.id, generation)
         db.execute(
             "INSERT INTO documents (id, source, title, published, text, content_hash, ingested_at,"
-            " generation, summary, language, from_image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " generation, summary, language, from_image, collection) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, doc.source, doc.title, doc.published, doc.text, content_hash, ingested_at or now(),
-             generation, json.dumps(summary), doc.language, int(doc.from_image)),
+             generation, json.dumps(summary), doc.language, int(doc.from_image), doc.collection),
         )
         added = []
         for ordinal, chunk in enumerate(chunks):
@@ -182,35 +130,46 @@ class Store(SQLiteFile):
                 db.execute("DELETE FROM removed_chunks WHERE generation <= ?", (up_to,))
                 self.set_meta(db, "removals_logged_after", str(up_to))
 
-    def find_document_id(self, ref: str) -> str | None:
-        """Resolve a document id, an id prefix or a source to an id."""
+    def find_document_id(self, ref: str, collections: Collections = None) -> str | None:
+        """Resolve a document id, an id prefix or a source to an id (within `collections`)."""
+        inside, params = _within(collections)
         row = self._db.execute(
-            "SELECT id FROM documents WHERE id = ? OR source = ?", (ref, ref)
-        ).fetchone()
+            f"SELECT id FROM documents d WHERE (id = ? OR source = ?){inside} ORDER BY id = ? DESC",
+            (ref, ref, *params, ref)).fetchone()
         if row:
             return row[0]
         rows = self._db.execute(
-            "SELECT id FROM documents WHERE id LIKE ? LIMIT 2", (ref.replace("%", "") + "%",)
+            f"SELECT id FROM documents d WHERE id LIKE ?{inside} LIMIT 2", (ref.replace("%", "") + "%", *params)
         ).fetchall()
         return rows[0][0] if len(rows) == 1 else None
 
-    def document(self, document_id: str) -> Document | None:
+    def document(self, document_id: str, collections: Collections = None) -> Document | None:
         """Return a stored document with its text."""
+        inside, params = _within(collections)
         row = self._db.execute(
-            "SELECT id, title, source, published, text, language, from_image FROM documents WHERE id = ?",
-            (document_id,)).fetchone()
-        return Document(*row[:6], bool(row[6])) if row else None
+            "SELECT id, title, source, published, text, language, from_image, collection FROM documents d"
+            f" WHERE id = ?{inside}", (document_id, *params)).fetchone()
+        return Document(*row[:6], bool(row[6]), row[7]) if row else None
 
-    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+    def documents(self, after_generation: int = -1, since: str | None = None,
+                  collections: Collections = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
+        inside, params = _within(collections)
         rows = self._db.execute(
-            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id), d.from_image, d.language FROM documents d"
-            " LEFT JOIN chunks c ON c.document_id = d.id"
-            " WHERE d.generation > ? AND d.ingested_at >= ? GROUP BY d.id"
+            "SELECT d.id, d.title, d.source, d.published, COUNT(c.id), d.from_image, d.language, d.collection"
+            " FROM documents d LEFT JOIN chunks c ON c.document_id = d.id"
+            f" WHERE d.generation > ? AND d.ingested_at >= ?{inside} GROUP BY d.id"
             " ORDER BY COALESCE(d.published, d.ingested_at) DESC, d.title",
-            (after_generation, since or ""),
+            (after_generation, since or "", *params),
         ).fetchall()
-        return [DocumentInfo(*row[:5], bool(row[5]), row[6]) for row in rows]
+        return [DocumentInfo(*row[:5], bool(row[5]), row[6], row[7]) for row in rows]
+
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection that holds a document: its documents, chunks and last change."""
+        rows = self._db.execute(
+            "SELECT d.collection, COUNT(*), SUM((SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id)),"
+            " MAX(d.ingested_at) FROM documents d GROUP BY d.collection ORDER BY d.collection").fetchall()
+        return [CollectionInfo(name, documents, chunks or 0, changed) for name, documents, chunks, changed in rows]
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
@@ -265,17 +224,18 @@ class Store(SQLiteFile):
         return [r[0] for r in self._db.execute(
             f"SELECT id FROM chunks WHERE document_id IN ({marks}) ORDER BY id", document_ids)]
 
-    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+    def chunks(self, ids: list[int], collections: Collections = None) -> dict[int, StoredChunk]:
         """Return the chunks with these ids, each with its document."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
+        inside, params = _within(collections)
         rows = self._db.execute(
             "SELECT c.id, c.start, c.end, c.language, d.id, d.title, d.source, d.published, d.text, d.language,"
-            f" d.from_image, c.entities FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})",
-            ids).fetchall()
-        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:10], bool(r[10])), language=r[3], entities=r[11])
-                for r in rows}
+            " d.from_image, c.entities, d.collection FROM chunks c JOIN documents d ON d.id = c.document_id"
+            f" WHERE c.id IN ({marks}){inside}", (*ids, *params)).fetchall()
+        return {r[0]: StoredChunk(r[0], r[1], r[2], Document(*r[4:10], bool(r[10]), r[12]), language=r[3],
+                                  entities=r[11]) for r in rows}
 
     def chunk_count(self, document_id: str) -> int:
         """Count a document's chunks."""
@@ -283,14 +243,15 @@ class Store(SQLiteFile):
             "SELECT COUNT(*) FROM chunks WHERE document_id = ?", (document_id,)
         ).fetchone()[0]
 
-    def chunk_texts(self, after_id: int = 0) -> tuple[np.ndarray, list[str], list[str]]:
+    def chunk_texts(self, after_id: int = 0) -> tuple[np.ndarray, list[str], list[str], list[str]]:
         """Return the ids past `after_id` with their chunk's title and text, as the lexical
-        index reads them, and their languages ("" in indexes made before languages)."""
+        index reads them, their languages ("" in indexes made before languages) and collections."""
         rows = self._db.execute(
-            "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start), c.language"
-            " FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id > ? ORDER BY c.id",
+            "SELECT c.id, d.title || char(10) || substr(d.text, c.start + 1, c.end - c.start), c.language,"
+            " d.collection FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id > ? ORDER BY c.id",
             (after_id,)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows], [r[2] for r in rows]
+        return (np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows], [r[2] for r in rows],
+                [r[3] for r in rows])
 
     def all_vectors(self, dim: int, after_id: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Return the chunk ids past `after_id` and their vectors, for the vector index."""
@@ -298,3 +259,11 @@ class Store(SQLiteFile):
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         matrix = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
         return ids, matrix
+
+
+def _within(collections: Collections, alias: str = "d") -> tuple[str, tuple[str, ...]]:
+    """A WHERE clause's " AND …" limiting rows to `collections` (nothing when None), and its values."""
+    if collections is None:
+        return "", ()
+    names = tuple(collections)
+    return f" AND {alias}.collection IN ({','.join('?' * len(names))})", names

@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import ModelMismatch
-from ...types import Document, DocumentInfo
-from ..base import Searching, StoredChunk, StoredDocument
+from ...types import CollectionInfo, Document, DocumentInfo
+from ..base import Collections, Searching, StoredChunk, StoredDocument
 from .bases import SavedBM25, SavedVectors, apply
 from .dense import VectorIndex
+from .bm25 import LexicalIndex
 from .locking import SharedLock
+from .scope import Scope
 from .sqlite import Store
 
 DB_NAME = "verbatim.sqlite3"
@@ -59,14 +61,18 @@ class EmbeddedStorage:
 
     # ----- reads: the SQLite file -----------------------------------------------------------------
 
-    def find_document_id(self, ref: str) -> str | None:
-        return self._store.find_document_id(ref)
+    def find_document_id(self, ref: str, collections: Collections = None) -> str | None:
+        return self._store.find_document_id(ref, collections)
 
-    def document(self, document_id: str) -> Document | None:
-        return self._store.document(document_id)
+    def document(self, document_id: str, collections: Collections = None) -> Document | None:
+        return self._store.document(document_id, collections)
 
-    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
-        return self._store.documents(after_generation, since)
+    def documents(self, after_generation: int = -1, since: str | None = None,
+                  collections: Collections = None) -> list[DocumentInfo]:
+        return self._store.documents(after_generation, since, collections)
+
+    def collections(self) -> list[CollectionInfo]:
+        return self._store.collections()
 
     def content_hash(self, document_id: str) -> str | None:
         return self._store.content_hash(document_id)
@@ -86,8 +92,8 @@ class EmbeddedStorage:
     def chunk_ids(self, document_ids: list[str]) -> list[int]:
         return self._store.chunk_ids(document_ids)
 
-    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
-        return self._store.chunks(ids)
+    def chunks(self, ids: list[int], collections: Collections = None) -> dict[int, StoredChunk]:
+        return self._store.chunks(ids, collections)
 
     def chunk_vectors(self, ids: list[int]) -> np.ndarray:
         return self._store.chunk_vectors(ids)
@@ -101,16 +107,20 @@ class EmbeddedStorage:
     # ----- searching ------------------------------------------------------------------------------
 
     @contextmanager
-    def searching(self) -> Iterator[Searching]:
+    def searching(self, collections: Collections = None) -> Iterator[Searching]:
         """FAISS and BM25 as of now, loaded under the lock, then held only as a reader, so that
-        questions run side by side (an in-place change waits for them)."""
+        questions run side by side (an in-place change waits for them); within `collections`,
+        both read through the scope of their chunks in BM25's snapshot (scope.py)."""
         with self._lock:
             if self.model() is None:
                 dense, lexical = _Nothing(), _Nothing()
             else:
                 dense, lexical = self._current_vectors(), self._bm25.current()
+                if collections is not None:
+                    scope = lexical.scope(collections)
+                    dense, lexical = _ScopedDense(dense, scope), _ScopedLexical(lexical, scope)
         with self._searching.reading():
-            yield Searching(dense, lexical)
+            yield Searching(dense, lexical, collections)
 
     def _current_vectors(self) -> VectorIndex:
         """The FAISS index, caught up with any process's changes since it was loaded (bases.py)."""
@@ -211,3 +221,35 @@ class _Nothing:
 
     def scored(self, question: str, depth: int, also=()) -> tuple[list[int], dict[int, float]]:
         return [], dict.fromkeys(also, 0.0)
+
+    def known(self, words, language: str) -> set[str]:
+        return set()
+
+
+class _ScopedDense:
+    """The vector index read within a scope."""
+
+    def __init__(self, vectors: VectorIndex, scope: Scope) -> None:
+        self.vectors, self.scope = vectors, scope
+
+    def __len__(self) -> int:
+        return len(self.scope.ids)
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        return self.vectors.search(vector, k, self.scope)
+
+    def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
+        return self.vectors.cosines(ids, vector)
+
+
+class _ScopedLexical:
+    """BM25 read within a scope, with the scope's term statistics."""
+
+    def __init__(self, lexical: LexicalIndex, scope: Scope) -> None:
+        self.lexical, self.scope = lexical, scope
+
+    def scored(self, question: str, depth: int, also=()) -> tuple[list[int], dict[int, float]]:
+        return self.lexical.scored(question, depth, also, self.scope)
+
+    def known(self, words, language: str) -> set[str]:
+        return self.lexical.known(words, language, self.scope)

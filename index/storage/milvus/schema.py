@@ -11,7 +11,7 @@ from ...text.tokens import B, K1
 # languages have no `language` fields (Milvus Lite cannot add one): they are read as "".
 ANALYZER = {"tokenizer": "standard", "filter": ["lowercase"]}  # the tokens pass through as they are
 FILTERED = {"chunks": ("document_id", "embed_hash", "language"), "sentences": ("document_id", "embed_hash"),
-            "texts": ("document_id",), "documents": ("generation",)}
+            "texts": ("document_id",), "documents": ("generation", "collection")}
 MODEL_PROPERTY = "verbatim.model"  # on the chunks collection: the model its vectors come from
 
 
@@ -30,6 +30,8 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
     chunks.add_field("end", DataType.INT64)
     chunks.add_field("embed_hash", DataType.VARCHAR, max_length=64)
     chunks.add_field("language", DataType.VARCHAR, max_length=16)  # BM25 searches a question's own
+    # Who may read it: a partition key, as Milvus's multi-tenancy guide has it for one tenant of many.
+    chunks.add_field("collection", DataType.VARCHAR, max_length=64, is_partition_key=True)
     chunks.add_field("entities", DataType.VARCHAR, max_length=65_535)  # index/text/entities.py
     chunks.add_field("text", DataType.VARCHAR, max_length=65_535, enable_analyzer=True,
                      analyzer_params=ANALYZER)
@@ -46,6 +48,7 @@ def create(client, names: dict[str, str], model: str, dim: int) -> None:
     documents.add_field("summary", DataType.VARCHAR, max_length=65_535)
     documents.add_field("generation", DataType.INT64)
     documents.add_field("from_image", DataType.BOOL)  # its text read by OCR
+    documents.add_field("collection", DataType.VARCHAR, max_length=64)
     documents.add_field("chunks", DataType.INT64)
     documents.add_field("parts", DataType.INT64)  # pieces of its text in `texts`
     documents.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)  # the mean chunk vector
@@ -102,10 +105,10 @@ def _owned(schema, types) -> None:
     schema.add_field("version", types.VARCHAR, max_length=16)
 
 
-def newer_fields(client, names: dict[str, str]) -> tuple[bool, bool, bool]:
+def newer_fields(client, names: dict[str, str]) -> tuple[bool, bool, bool, bool]:
     """Whether existing collections have the fields added since the first ones: chunks' and
-    documents' `language`, documents' `from_image`, chunks' `entities` (Milvus Lite cannot add a
-    field: older collections read "", False and "")."""
+    documents' `language`, documents' `from_image`, chunks' `entities`, both's `collection`
+    (Milvus Lite cannot add a field: older collections read "", False, "" and the shared one)."""
     chunks = {f["name"] for f in client.describe_collection(names["chunks"])["fields"]}
     documents = {f["name"] for f in client.describe_collection(names["documents"])["fields"]}
-    return "language" in chunks, "from_image" in documents, "entities" in chunks
+    return "language" in chunks, "from_image" in documents, "entities" in chunks, "collection" in chunks

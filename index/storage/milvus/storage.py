@@ -28,12 +28,13 @@ import numpy as np
 
 from ...credentials import hidden
 from ...errors import ModelMismatch
-from ...types import Document, DocumentInfo
-from ..base import Searching, StoredChunk, StoredDocument
+from ...types import CollectionInfo, Document, DocumentInfo
+from ..base import Collections, Searching, StoredChunk, StoredDocument
+from . import listing
 from .client import Guarded, connect
-from .rows import BATCH_ROWS, KINDS, all_rows, chunk_id, equals, quote, sentence_id, text_id, within, floats
+from .rows import BATCH_ROWS, KINDS, all_rows, chunk_id, sentence_id, within, floats
 from .schema import MODEL_PROPERTY, create, newer_fields
-from .search import Dense, Lexical
+from .search import Dense, Lexical, scope
 from .exporting import export_batch
 from .writes import Writes, send
 
@@ -61,7 +62,7 @@ class MilvusStorage:
         self.client = Guarded(connect(uri, token), uri, list(self.names.values()))
         self._layout: tuple[str, int] | None = None  # (model, dim) once the collections exist
         # whether the collections keep languages, OCR marks, entities (new ones do)
-        self.languages = self.images = self.entities = True
+        self.languages = self.images = self.entities = self.scoped = True
         self._sealed = time.monotonic()  # when this process last flushed
         self.dense = Dense(self)
         self.lexical = Lexical(self)
@@ -77,7 +78,7 @@ class MilvusStorage:
             if model:
                 for name in self.names.values():  # a reopened collection is released until loaded
                     self.client.load_collection(name)
-                self.languages, self.images, self.entities = newer_fields(self.client, self.names)
+                self.languages, self.images, self.entities, self.scoped = newer_fields(self.client, self.names)
                 self._layout = (model, int(dim))
         return self._layout
 
@@ -146,9 +147,14 @@ class MilvusStorage:
             self.flush()
 
     @contextmanager
-    def searching(self) -> Iterator[Searching]:
-        """The engine's own dense and BM25 search (it keeps its index current itself)."""
-        yield Searching(self.dense, self.lexical)
+    def searching(self, collections: Collections = None) -> Iterator[Searching]:
+        """The engine's own dense and BM25 search (it keeps its index current itself), filtered
+        by the chunks' partition key within `collections`."""
+        if collections is None:
+            yield Searching(self.dense, self.lexical)
+            return
+        where = scope(self, collections)
+        yield Searching(Dense(self, where), Lexical(self, where), collections)
 
     def settle(self) -> None:
         """Seal what was written into indexed segments (`flush`)."""
@@ -193,45 +199,28 @@ class MilvusStorage:
                  if (key := sentence_id(chunk.document.id, chunk.version, a, b)) in rows}
                 for chunk, spans in wanted]
 
-    def find_document_id(self, ref: str) -> str | None:
-        """Resolve a document id, an id prefix or a source to an id."""
-        if not self.ready():
-            return None
-        exact = self.client.query(self.names["documents"], filter=f"{equals('id', ref)} or {equals('source', ref)}",
-                                  output_fields=["id"], limit=1)
-        if exact:
-            return exact[0]["id"]
-        prefix = "".join(c for c in ref if c.isalnum())
-        if not prefix:
-            return None
-        rows = self.client.query(self.names["documents"], filter=f'id like "{prefix}%"', output_fields=["id"], limit=2)
-        return rows[0]["id"] if len(rows) == 1 else None
+    def find_document_id(self, ref: str, collections: Collections = None) -> str | None:
+        """Resolve a document id, an id prefix or a source to an id (within `collections`)."""
+        return listing.find_document_id(self, ref, collections)
 
-    def document(self, document_id: str) -> Document | None:
+    def document(self, document_id: str, collections: Collections = None) -> Document | None:
         """Return a stored document with its text."""
-        return self.documents_by_id([document_id]).get(document_id, (None,))[0]
+        found = self.documents_by_id([document_id]).get(document_id, (None,))[0]
+        return found if found is not None and (collections is None or found.collection in collections) else None
 
     def documents_by_id(self, ids: list[str], fields: tuple[str, ...] = ()) -> dict[str, tuple[Document, dict]]:
         """These documents with their texts, each with its row (version and `fields`), in two calls
         by id; a document whose text is not all there (being rewritten, see `_repair`) is left out."""
-        rows = self.rows_by_id("documents", list(dict.fromkeys(ids)),
-                         ["title", "source", "published", "version", "parts", *self.language_field(True), *fields])
-        keys = {r["id"]: [text_id(r["id"], r["version"], n) for n in range(r["parts"])] for r in rows}
-        pieces = {p["id"]: p["text"] for p in self.rows_by_id("texts", [k for ks in keys.values() for k in ks], ["text"])}
-        return {r["id"]: (Document(r["id"], r["title"], r["source"], r["published"] or None,
-                                   "".join(pieces[k] for k in keys[r["id"]]), r.get("language") or "",
-                                   bool(r.get("from_image"))), r)
-                for r in rows if all(k in pieces for k in keys[r["id"]])}
+        return listing.documents_by_id(self, ids, fields)
 
-    def documents(self, after_generation: int = -1, since: str | None = None) -> list[DocumentInfo]:
+    def documents(self, after_generation: int = -1, since: str | None = None,
+                  collections: Collections = None) -> list[DocumentInfo]:
         """List stored documents newest first, optionally only those added after a point."""
-        where = f"generation > {int(after_generation)} and ingested_at >= {quote(since or '')}"
-        rows = self.rows_where("documents", where, ["id", "title", "source", "published", "chunks", "ingested_at",
-                                                    *self.language_field(True)])
-        rows.sort(key=lambda r: r["title"])
-        rows.sort(key=lambda r: r["published"] or r["ingested_at"], reverse=True)
-        return [DocumentInfo(r["id"], r["title"], r["source"], r["published"] or None, r["chunks"],
-                             bool(r.get("from_image")), r.get("language") or "") for r in rows]
+        return listing.documents(self, after_generation, since, collections)
+
+    def collections(self) -> list[CollectionInfo]:
+        """Every collection that holds a document: its documents, chunks and last change."""
+        return listing.collections(self)
 
     def summary_spans(self, document_id: str) -> list[tuple[int, int]]:
         """Return the stored summary sentences of a document as (start, end) pairs."""
@@ -261,15 +250,16 @@ class MilvusStorage:
         rows = self.rows_by_id("documents", document_ids, ["version", "chunks"])
         return sorted(chunk_id(r["id"], r["version"], n) for r in rows for n in range(r["chunks"]))
 
-    def chunks(self, ids: list[int]) -> dict[int, StoredChunk]:
+    def chunks(self, ids: list[int], collections: Collections = None) -> dict[int, StoredChunk]:
         """Return the chunks with these ids, each with its document; a chunk of an older version
-        of its document (being replaced) is left out."""
+        of its document (being replaced), or of a collection not in `collections`, is left out."""
         rows = self.rows_by_id("chunks", ids, ["document_id", "version", "start", "end", *self.language_field()])
         documents = self.documents_by_id([r["document_id"] for r in rows])
         current = {doc_id: row["version"] for doc_id, (_, row) in documents.items()}
         return {r["id"]: StoredChunk(r["id"], r["start"], r["end"], documents[r["document_id"]][0], r["version"],
                                      r.get("language") or "", r.get("entities") or "")
-                for r in rows if current.get(r["document_id"]) == r["version"]}
+                for r in rows if current.get(r["document_id"]) == r["version"]
+                and (collections is None or documents[r["document_id"]][0].collection in collections)}
 
     def language_field(self, documents: bool = False) -> list[str]:
         """Fields newer collections have, to read where these have them: the language (of chunks
@@ -282,9 +272,9 @@ class MilvusStorage:
         """Count a document's chunks."""
         return next((r["chunks"] for r in self.rows_by_id("documents", [document_id], ["chunks"])), 0)
 
-    def count(self) -> int:
-        """How many chunks the engine holds."""
-        return int(self.client.query(self.names["chunks"], filter="", output_fields=["count(*)"])[0]["count(*)"]
+    def count(self, where: str = "") -> int:
+        """How many chunks the engine holds (that match `where`)."""
+        return int(self.client.query(self.names["chunks"], filter=where, output_fields=["count(*)"])[0]["count(*)"]
                    ) if self.ready() else 0
 
     def export(self) -> Iterator[StoredDocument]:

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ...errors import VerbatimError
+from ...types import SHARED
 from ..base import mean_vector, now
 from .rows import BATCH_ROWS, TEXT_PIECE, chunk_id, clip, equals, floats, pieces, quote, sentence_id, terms, text_id
 
@@ -29,6 +31,12 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
     def language(value: str) -> dict:  # collections made before languages have no such field
         return {"language": value} if storage.languages else {}
 
+    def collection(value: str) -> dict:  # collections made before collections hold the shared one alone
+        if not storage.scoped and value != SHARED:
+            raise VerbatimError(f"{storage.where} was made before collections: it holds the shared collection "
+                                "alone. Copy it into new ones (verbatim migrate) to keep chats apart.")
+        return {"collection": value} if storage.scoped else {}
+
     documents = []
     for doc, content_hash, version, spans, sentence_spans, summary, ingested_at in writes.documents:
         parts[doc.id] = {
@@ -41,6 +49,7 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
             "chunks": [{"id": chunk_id(doc.id, version, n), "document_id": doc.id, "version": version,
                         "start": c.start, "end": c.end, "embed_hash": c.embed_hash,
                         "text": clip(words), "vector": floats(c.vector), **language(c.language),
+                        **collection(doc.collection),
                         **({"entities": c.entities} if storage.entities else {})}
                        for n, (c, words) in enumerate(zip(spans, terms(
                            [f"{doc.title}\n{doc.text[c.start:c.end]}" for c in spans], [c.language for c in spans])))]}
@@ -50,6 +59,7 @@ def send(storage: "MilvusStorage", writes: Writes, dim: int) -> None:
                           "summary": json.dumps(summary), "parts": pieces(doc.text),
                           "chunks": len(spans), "generation": 0, **language(doc.language),
                           **({"from_image": doc.from_image} if storage.images else {}),
+                          **collection(doc.collection),
                           "vector": floats(mean_vector([c.vector for c in spans], dim))})
     _upsert(storage, parts.values())
     if writes.removed:
