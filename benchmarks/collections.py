@@ -60,6 +60,9 @@ def document(number: int, collection: str, pool: list[str], rng: np.random.Gener
 
 
 def build(library: Library, chunks: int, collections: int) -> None:
+    if library.location.milvus_uri:  # a fresh build replaces nothing: Lite's filtered deletes (a scan of
+        from index.storage.milvus import writes  # every row each) would make it quadratic, so they are skipped
+        writes._delete_stale = writes._repair = lambda *args: None
     pool, rng, pick = sentences(), np.random.default_rng(0), random.Random(0)
     documents = chunks // PER_DOCUMENT
     others = [f"chat-{1000 + i}" for i in range(collections - 1)]

@@ -14,7 +14,7 @@ from .cli_common import Context, index_option
 def whose(name: str) -> str:
     """Who reads a collection, as `collections` lists it."""
     if name == SHARED:
-        return "every chat (VERBATIM_SHARED_CHATS)"
+        return "every chat, or VERBATIM_SHARED_CHATS"
     if name.startswith("chat-") and name[5:].isdigit():
         return f"group {name[4:]}"
     if name.startswith("user") and name[4:].isdigit():
