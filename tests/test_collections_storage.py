@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from index.storage import StoredDocument
-from index.text.tokens import B, K1, tokenize
 from index.types import SHARED
-from tests.test_storage_contract import BACKENDS, MODEL, make_document, opened
+from tests.test_storage_contract import BACKENDS, MODEL, make_document, opened, reference_scores
 
 pytestmark = BACKENDS
 
@@ -87,17 +86,11 @@ def test_bm25_within_collections_counts_their_chunks_alone(chats, backend):
     scores them on their own; Milvus keeps one set of statistics per index."""
     if backend == "milvus":
         pytest.skip("the engine keeps BM25's term statistics for the whole index")
-    import bm25s
-
     storage, stored = chats
     seen = {"chat-1001", SHARED}
     chunks = storage.chunks(storage.chunk_ids([stored[n].document.id for n in seen]))
-    ids = sorted(chunks)
-    texts = [f"{c.document.title}\n{c.document.text[c.start:c.end]}" for c in (chunks[i] for i in ids)]
-    reference = bm25s.BM25(k1=K1, b=B, method="lucene")
-    reference.index(tokenize(texts), show_progress=False)
     question = "When did the council vote on the river bridge budget for the harpsichord?"
-    expected = reference.get_scores(tokenize([question])[0])
+    ids, expected = reference_scores(chunks, question)
     with storage.searching(seen) as found:
         best, scores = found.lexical.scored(question, 10, also=ids)
     for i in ids:  # lengths are averaged over the whole index: close, not equal

@@ -151,16 +151,22 @@ def test_dense_search_agrees_with_brute_force_cosine(storage, written):
         np.testing.assert_allclose(found.dense.cosines(ids[:5], query), matrix[:5] @ query, atol=1e-5)
 
 
-def test_lexical_search_agrees_with_bm25s(storage, written):
+def reference_scores(chunks: dict, question: str) -> tuple[list[int], np.ndarray]:
+    """bm25s's scores of `question` over these chunks (title and text, as the index reads them),
+    in the order of their sorted ids."""
     import bm25s
 
-    chunks = storage.chunks(storage.chunk_ids([d.document.id for d in written]))
     ids = sorted(chunks)
     texts = [f"{c.document.title}\n{c.document.text[c.start:c.end]}" for c in (chunks[i] for i in ids)]
     reference = bm25s.BM25(k1=K1, b=B, method="lucene")
     reference.index(tokenize(texts), show_progress=False)
+    return ids, reference.get_scores(tokenize([question])[0])
+
+
+def test_lexical_search_agrees_with_bm25s(storage, written):
+    chunks = storage.chunks(storage.chunk_ids([d.document.id for d in written]))
     question = "When did the council vote on the river bridge budget?"
-    expected = reference.get_scores(tokenize([question])[0])
+    ids, expected = reference_scores(chunks, question)
     with storage.searching() as found:
         best, scores = found.lexical.scored(question, 5, also=ids[:3])
     order = np.argsort(-expected, kind="stable")
