@@ -35,9 +35,9 @@ async def _destination(update: Update, context: Context) -> str | None:
     """Where this upload goes (scopes.destination); None, having said why, when nowhere."""
     collection = await scopes.destination(update, context)
     if collection is None:
-        private = update.effective_chat.type == ChatType.PRIVATE
+        by_groups = update.effective_chat.type != ChatType.PRIVATE and context.bot_data.settings.group_collections
         _ = words_for(update).gettext
-        await update.effective_message.reply_text(escape(_(ADMINS_ONLY if private else GROUP_ADMINS_ONLY)))
+        await update.effective_message.reply_text(escape(_(GROUP_ADMINS_ONLY if by_groups else ADMINS_ONLY)))
     return collection
 
 

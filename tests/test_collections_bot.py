@@ -152,3 +152,16 @@ async def test_only_the_chats_listed_read_the_shared_collection(bot_api, setting
         assert "Morse" in (await reply_to(bot_api, question, **in_group(GROUP_A, MEMBER)))["text"]
         assert "Morse" not in (await reply_to(bot_api, question, **in_group(GROUP_B, MEMBER)))["text"]
         assert "Morse" in (await reply_to(bot_api, question, chat_id=7, user_id=7))["text"]  # the operator's admin
+
+
+async def test_without_group_collections_only_the_operators_admins_add(bot_api, settings, library):
+    bot_api.group_admins = {GROUP_A: {ADMIN_A}}
+    off = dataclasses.replace(settings, group_collections=False)
+    async with bot_running(off, library, bot_api):
+        count = len(bot_api.calls)
+        upload(bot_api, "lighthouse", LIGHTHOUSE, GROUP_A, ADMIN_A)
+        assert "Only the bot's administrators can add documents" in (await added(bot_api, GROUP_A, count))["text"]
+        count = len(bot_api.calls)
+        upload(bot_api, "lighthouse", LIGHTHOUSE, GROUP_A, 7)  # the operator's admin, in the group: shared
+        assert "Added" in (await added(bot_api, GROUP_A, count))["text"]
+    assert [c.name for c in library.collections()] == [SHARED]
