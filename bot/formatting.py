@@ -229,15 +229,19 @@ def answer_plain(answer: Answer, limit: int = 100_000) -> str:
 
 
 def documents_html(documents: list[DocumentInfo], limit: int = MESSAGE_LIMIT,
-                   words: gettext.NullTranslations = ENGLISH) -> str:
-    """List documents as a message; says how many were left out when they do not fit."""
+                   words: gettext.NullTranslations = ENGLISH, own: str | None = None) -> str:
+    """List documents as a message; says how many were left out when they do not fit. Those of
+    the chat's `own` collection come first, marked (what /forget may remove there)."""
     if not documents:
         return escape(words.gettext("No documents yet. An operator can add some with: verbatim ingest PATH"))
     header = words.ngettext("I know {count} document:", "I know {count} documents:",
                             len(documents)).format(count=len(documents)) + "\n"
     lines, used = [], telegram_length(header) + 40
-    for doc in documents:
+    added = words.gettext("added here")
+    for doc in sorted(documents, key=lambda d: d.collection != own):
         line_html, line_plain = source_line(doc, None, words.gettext)
+        if doc.collection == own:
+            line_html, line_plain = f"{line_html} · {escape(added)}", f"{line_plain} · {added}"
         if used + telegram_length(line_plain) + 3 > limit:
             left = len(documents) - len(lines)
             lines.append(escape(words.ngettext("…and {count} more.", "…and {count} more.", left).format(count=left)))

@@ -130,7 +130,7 @@ async def sources(update: Update, context: Context) -> None:
     readable = scopes.of_update(update, context.bot_data.settings)
     documents = await asyncio.to_thread(partial(context.bot_data.library.documents, collections=readable))
     await update.effective_message.reply_html(
-        formatting.documents_html(documents, words=words_for(update))
+        formatting.documents_html(documents, words=words_for(update), own=scopes.own(update.effective_chat.id))
     )
 
 

@@ -58,7 +58,8 @@ async def test_a_group_reads_what_its_administrators_add_and_no_one_else_does(bo
             # the shared documents, everywhere
             assert "Morse" in (await reply_to(bot_api, "/ask When did Morse send his telegraph message?",
                                               **elsewhere))["text"]
-        assert "Lighthouse log" in (await reply_to(bot_api, "/sources", **in_group(GROUP_A, MEMBER)))["text"]
+        listed = (await reply_to(bot_api, "/sources", **in_group(GROUP_A, MEMBER)))["text"]
+        assert listed.index("Lighthouse log") < listed.index("telegraph") and "Lighthouse log</b> · added here" in listed
         # inline mode reads the user's own collection and the shared one, never a group's
         count = len(bot_api.calls)
         bot_api.inline(QUESTION, user_id=ADMIN_A)
