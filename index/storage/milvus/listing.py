@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 from ...types import SHARED, CollectionInfo, Document, DocumentInfo
 from ..base import Collections
-from .rows import equals, quote, text_id, within
+from .rows import equals, quote, text_id
+from .search import scope
 
 if TYPE_CHECKING:
     from .storage import MilvusStorage
@@ -14,11 +15,8 @@ if TYPE_CHECKING:
 
 def inside(storage: "MilvusStorage", collections: Collections) -> str | None:
     """A filter's " and …" keeping documents within `collections` ("" for all); None: none can be."""
-    if collections is None:
-        return ""
-    if not storage.scoped:  # made before collections: every document is in the shared one
-        return "" if SHARED in collections else None
-    return f" and {within('collection', sorted(collections))}" if collections else None
+    where = scope(storage, collections)
+    return where and f" and {where}"
 
 
 def find_document_id(storage: "MilvusStorage", ref: str, collections: Collections) -> str | None:
