@@ -89,5 +89,5 @@ def commit(library: "Library", batch: list[indexing.Pending], summaries: bool = 
         [NewSpan(s, e, h, v, said, found) for (s, e, _), h, v, said, found
          in zip(p.chunks, p.hashes, p.vectors, p.languages, p.entities)],
         [NewSpan(s, e, h, v) for (s, e), h, v in zip(p.sentences, p.sentence_hashes, p.sentence_vectors)],
-    ) for p in batch], model=library.storage.model() or (model, library.embedder.dim))
+    ) for p in batch], model=library.vectors_model())
     return embedded

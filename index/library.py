@@ -100,7 +100,7 @@ class Library:
             self._embedder = embedder
         return self._embedder
 
-    def _model(self) -> tuple[str, int]:
+    def vectors_model(self) -> tuple[str, int]:
         """The model a write records: as built, else this library's (its size from the embedder)."""
         return self.storage.model() or (self.model_name, self.embedder.dim)
 
@@ -134,7 +134,7 @@ class Library:
         docs = self.documents(after_generation, since, collections)
         if not docs:
             return []
-        means = self.storage.document_means([d.id for d in docs], self._model()[1])
+        means = self.storage.document_means([d.id for d in docs], self.vectors_model()[1])
         vectors = np.stack([means[d.id] for d in docs])
         return build_digest(docs, vectors, lambda d: self.summary(d.id))
 
@@ -217,7 +217,7 @@ class Library:
         """Delete a document (within `collections`) and its vectors; return what was removed."""
         doc = self.document(ref, collections)
         info = DocumentInfo.of(doc, self.storage.chunk_count(doc.id))
-        self.storage.write([], removed=[doc.id], model=self._model())
+        self.storage.write([], removed=[doc.id], model=self.vectors_model())
         self.storage.settle()
         return info
 
@@ -229,7 +229,7 @@ class Library:
         """Remove every document of a collection at once; return how many."""
         ids = [d.id for d in self.storage.documents(collections=[name])]
         if ids:
-            self.storage.write([], removed=ids, model=self._model())
+            self.storage.write([], removed=ids, model=self.vectors_model())
             self.storage.settle()
         return len(ids)
 
@@ -239,7 +239,7 @@ class Library:
         built = target.storage.model()
         if (built is not None and built[0] != self.model_name) or target.model_name != self.model_name:
             raise ModelMismatch(f"{target.where} holds vectors of another model than {self.model_name!r}")
-        model = self._model()
+        model = self.vectors_model()
         copied, batch, chunks = 0, [], 0
         for stored in tqdm(self.storage.export(), desc="Copying", unit="doc", disable=not progress or None):
             batch.append(stored)

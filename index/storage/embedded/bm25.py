@@ -40,7 +40,6 @@ class LexicalIndex:
         self._recent = recent or Recent(np.zeros(0, dtype=np.int64), [], [], [])
         self._dead = dead if dead is not None else np.zeros(0, dtype=np.int64)  # base positions removed since
         self.ids = np.concatenate([base_ids, self._recent.ids])
-        self._df: np.ndarray | None = None
         self._languages: np.ndarray | None = None
         self._scopes: dict[frozenset[str], Scope] = {}
         self._spellings = spellings or Spellings()  # the base's accented tokens, read once for all its snapshots
@@ -134,10 +133,14 @@ class LexicalIndex:
         if self._retriever is not None and (known := self._columns(words)):
             base = np.asarray(self._retriever.get_scores_from_ids(known), dtype=np.float32)
             base[self._dead] = 0.0
-        count = len(self.base_ids) + len(self._recent.ids)
-        average = (self._base_length * len(self.base_ids) + float(self._recent.lengths.sum())) / max(1, count)
-        recent = self._recent.scores(words, lambda w: self._base_df(w) + len(self._recent.rows(w)), count, average)
+        df = lambda word: len(self._base_rows(word)) + len(self._recent.rows(word))  # noqa: E731
+        recent = self._recent.scores(words, df, len(self.base_ids) + len(self._recent.ids), self._average_length())
         return np.concatenate([base, recent])
+
+    def _average_length(self) -> float:
+        """Chunks' mean length in tokens, over the base and the recent chunks."""
+        count = len(self.base_ids) + len(self._recent.ids)
+        return (self._base_length * len(self.base_ids) + float(self._recent.lengths.sum())) / max(1, count)
 
     def _scored_within(self, words: list[str], mask: np.ndarray) -> np.ndarray:
         """BM25 with the statistics of the chunks in `mask`: each word's weight rescaled from
@@ -152,9 +155,7 @@ class LexicalIndex:
                 column, pointers = self._retriever.vocab_dict[word], self._retriever.scores["indptr"]
                 weight = idf(df(word), count) / idf(len(rows), len(self.base_ids))
                 base[rows] += self._retriever.scores["data"][pointers[column]:pointers[column + 1]] * weight
-        count_all = len(self.base_ids) + len(self._recent.ids)
-        average = (self._base_length * len(self.base_ids) + float(self._recent.lengths.sum())) / max(1, count_all)
-        return np.concatenate([base, self._recent.scores(words, df, count, average)])
+        return np.concatenate([base, self._recent.scores(words, df, count, self._average_length())])
 
     def _base_rows(self, word: str) -> np.ndarray:
         """The base's chunks (positions) that hold a word, removed ones included."""
@@ -175,14 +176,6 @@ class LexicalIndex:
         if self._languages is None:
             self._languages = np.array(self.languages, dtype=object)
         return (self._languages != language) & (self._languages != "")
-
-    def _base_df(self, word: str) -> int:
-        if self._retriever is None:
-            return 0
-        if self._df is None:
-            self._df = np.diff(np.asarray(self._retriever.scores["indptr"]))
-        column = self._retriever.vocab_dict.get(word)
-        return int(self._df[column]) if column is not None else 0
 
     def known(self, words: Sequence[str], language: str, scope: Scope | None = None) -> set[str]:
         """Those of `words` that a chunk still indexed (in `scope`) holds, every token of the word

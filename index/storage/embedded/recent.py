@@ -29,7 +29,6 @@ class Recent:
         self.tf = scipy.sparse.csc_matrix((np.array(counts, dtype=np.float32), (rows, cols)),
                                           shape=(len(tokens), len(self.vocab)))
         self.lengths = np.array([len(words) for words in tokens], dtype=np.float32)
-        self.df = np.diff(self.tf.indptr)
 
     def scores(self, words: list[str], df, count: int, average: float) -> np.ndarray:
         """BM25 of every recent chunk; `df(word)` is the word's document count among the `count`
