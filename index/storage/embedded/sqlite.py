@@ -1,7 +1,6 @@
 """Documents, chunks and their vectors in one SQLite file: the index's source of truth."""
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
