@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-fast bench bench-compare locales clean
+.PHONY: install run test test-fast bench bench-compare locales docs clean
 
 install: $(VENV)/.installed
 
@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch is pinned to the CPU build in pyproject.toml; an unpinned torch would pull CUDA.
-	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual,ocr,tagger]"
+	$(BIN)/pip install --quiet -e ".[test,bench,milvus,multilingual,ocr,tagger,docs]"
 	# PP-OCR's models for the ocr extra, without rapidocr's dependencies (OpenCV: Verbatim does not use it).
 	$(BIN)/pip install --quiet --no-deps "rapidocr~=3.10"
 	# Export the packaged models to onnxruntime once (offline, ~10 s each; ~/.cache/verbatim):
@@ -44,6 +44,11 @@ bench-compare: install
 
 # The bot's own words (bot/i18n.py): extract them, bring every catalog up to date (new messages
 # show as untranslated, and tests/test_i18n.py fails until they are translated), compile.
+# The documentation site, into site/ (strict: a broken link or anchor fails).
+docs: install
+	$(BIN)/python -m bot.variables --check
+	$(BIN)/mkdocs build --strict --site-dir site
+
 locales: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
 	  -o bot/locales/verbatim.pot bot

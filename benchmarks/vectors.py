@@ -2,6 +2,7 @@
 switches to past APPROXIMATE_FROM chunks (index/storage/embedded/dense.py).
 
 Usage: python benchmarks/vectors.py [--size 1000000] [--index DIR] [--queries 100]
+       python benchmarks/vectors.py --sizes 10000,100000,1000000 [--plot docs/img/search-by-size.png]
 
 Without --index: random unit vectors (384-d; with no neighbourhoods to find, the worst case for
 an approximate index, whose recall there says little; building its graph over 1M takes several
@@ -9,7 +10,9 @@ minutes) and random questions. With --index: the chunk vectors of a built index 
 embeddings, e.g. `verbatim eval beir ../shared/eval/scifact --keep DIR`) and, as questions,
 SciFact's claims embedded by the packaged model (when ../shared is there; else held-out chunk
 vectors). One thread, as questions run. Prints per kind: median search time (top 100), memory,
-recall@10 against exact float32 search.
+recall@10 against exact float32 search. With --sizes: exact float32 and float16 search time at each
+size of random vectors, and the kind the index holds at that size (index/storage/embedded/dense.py),
+as a table and, with --plot, a curve.
 """
 
 import argparse
@@ -65,7 +68,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="random vectors (without --index)")
     parser.add_argument("--index", type=Path, help="take the vectors of this index")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--sizes", help="comma-separated sizes of random vectors: search time by size")
+    parser.add_argument("--plot", type=Path, help="with --sizes: draw the curve into this image")
     args = parser.parse_args()
+    if args.sizes:
+        by_size([int(n) for n in args.sizes.split(",")], args.queries, args.plot)
+        return
     ids, matrix, queries = data(args)
     exact = VectorIndex(DIM)
     exact.add(ids, matrix)
@@ -84,6 +92,32 @@ def main() -> None:
         links = 2 * sizes.LINKS * 4 if kind == "approximate" else 0  # HNSW's level-0 neighbour lists
         print(f"| {kind} (built in {built:.0f}s) | {ms:.1f} | {len(ids) * (DIM * 2 + links) / 1e9:.2f} | "
               f"{recall:.3f} |", flush=True)
+
+
+def by_size(counts: list[int], queries: int, plot: Path | None) -> None:
+    """Exact float32 and float16 search time at each size (the graph index is left out: past
+    APPROXIMATE_FROM only; building it over random vectors says little about real ones)."""
+    rng = np.random.default_rng(0)
+    questions = random_units(rng, queries)
+    rows: dict[str, list[tuple[int, float]]] = {"exact float32": [], "exact float16": []}
+    print("| chunks | float32 p50 ms | float16 p50 ms | the index holds |\n|---|---|---|---|")
+    for count in counts:
+        exact = VectorIndex(DIM)
+        exact.add(np.arange(1, count + 1), random_units(rng, count))
+        rows["exact float32"].append((count, timed(exact, questions)[0]))
+        sizes.COMPACT_FROM, sizes.APPROXIMATE_FROM = 0, 10**12
+        rows["exact float16"].append((count, timed(exact.resized(), questions)[0]))
+        sizes.COMPACT_FROM, sizes.APPROXIMATE_FROM = SHIPPED
+        held = "float32" if count < SHIPPED[0] else "float16" if count < SHIPPED[1] else "graph (HNSW)"
+        print(f"| {count:,} | {rows['exact float32'][-1][1]:.1f} | {rows['exact float16'][-1][1]:.1f} | {held} |",
+              flush=True)
+    if plot:
+        from plots import latency_by_size
+
+        latency_by_size(rows, plot)
+
+
+SHIPPED = (sizes.COMPACT_FROM, sizes.APPROXIMATE_FROM)
 
 
 if __name__ == "__main__":

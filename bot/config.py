@@ -29,7 +29,7 @@ class Settings:
     api_base_url: str = "https://api.telegram.org/bot"
     file_base_url: str = "https://api.telegram.org/file/bot"
     index_dir: Path = Path("data/index")
-    milvus_uri: str | None = None  # the index in Milvus (README, "Past one machine"); unset: in index_dir
+    milvus_uri: str | None = None  # the index in Milvus (docs/operating.md, "Past one machine"); unset: in index_dir
     milvus_token: str | None = field(default=None, repr=False)
     model: str = DEFAULT_MODEL
     admin_ids: frozenset[int] = frozenset()

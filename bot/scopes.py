@@ -1,4 +1,4 @@
-"""Which documents a chat reads and where what it sends goes (README, "Each chat its own documents").
+"""Which documents a chat reads and where what it sends goes (docs/operating.md, "Each chat its own documents").
 
 Every document is in one collection: the shared one (the operator's: `verbatim ingest`, feeds,
 files from VERBATIM_ADMIN_IDS), a group's own (files its administrators send in it), or a user's

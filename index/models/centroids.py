@@ -8,7 +8,7 @@ model that has one) measures that part; a question asked of passages in another 
 also searched as its vector less STRENGTH x (its language's centre - theirs).
 
 The kind of question it is tuned for, not a language: XQuAD's tuning half, questions in seven
-languages on the English paragraphs, hybrid Recall@1 by STRENGTH 0 / 0.5 / 0.75 / 1 (README,
+languages on the English paragraphs, hybrid Recall@1 by STRENGTH 0 / 0.5 / 0.75 / 1 (docs/measured.md,
 "Every language"); a language without a wordfreq list, or a model without a file, is searched
 as asked.
 """

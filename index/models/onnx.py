@@ -5,7 +5,7 @@ question embedded in a third of the time, and loaded in under a second without t
 pooling and normalisation included). `VERBATIM_RUNTIME=onnx` (the default) runs it as exported,
 in fp32: its vectors equal the torch ones to 1e-6. `onnx-int8` also stores each weight matrix as
 int8, one scale per block of 32 weights (`MatMulNBits`, products on int8 with each row's
-activations scaled on their own): cosine 0.9997 to fp32, a little faster again (README,
+activations scaled on their own): cosine 0.9997 to fp32, a little faster again (docs/measured.md,
 "Runtime"). Measured and not used: onnxruntime's `quantize_dynamic` scales a whole batch's
 activations at once, so a text's vector changed with the texts batched with it (cosine 0.992
 alone against in a batch) and the top hit changed for 1.8% of questions; 4-bit weights lost

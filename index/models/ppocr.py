@@ -3,7 +3,7 @@ image work: the steps and settings of RapidOCR (whose wheel ships the models, `m
 its OpenCV (173 MB installed). Detection (DBNet) gives a map of where text is: its connected
 regions become rotated rectangles, widened as DB's "unclip" widens them; each is cut out along its
 slant and read by the recognizer, a CTC decoder over the character list inside the model file.
-Measured against RapidOCR on the same pages (README, "Photos and scans")."""
+Measured against RapidOCR on the same pages (docs/measured.md, "Photos and scans")."""
 
 from __future__ import annotations
 

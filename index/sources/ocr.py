@@ -48,7 +48,7 @@ RENDER_DPI = 200  # scanned PDF pages are rendered at this resolution for the OC
 READ_SIDE = ppocr.SIDES[1]
 # A picture of more pixels is refused before it is decoded (a decompression bomb?). A PNG or TIFF is
 # decoded whole at its own size once, then shrunk (a JPEG is decoded shrunk): 100 megapixels are
-# at most 400 MB for that moment (README, "Security").
+# at most 400 MB for that moment (docs/operating.md, "Security and limits").
 MAX_PIXELS = 100_000_000
 TESSERACT_SECONDS = 120
 

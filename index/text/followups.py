@@ -8,7 +8,7 @@ question as it was searched and of the answer's first quotes, as a small learnt 
 them (`chosen`, followups.json, trained by benchmarks/train_followups.py on TREC CAsT rewrites).
 That reading is what is searched and what the bot shows as "Searched: …". A question that stands
 alone ("Tell me about lung cancer.") is left as it is. Measured by `verbatim eval conversations`
-(README "Threads").
+(docs/measured.md, "Threads").
 
 Which questions lean: English ones by their words (a pronoun or a pointing word, an opening
 "and"/"what about", no more than one telling word of their own); other languages by length
