@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/fit_confidence.py [--shared ../shared] [--write] [--from-trials] [--only SET]
        [--runtime onnx|onnx-int8|torch] [--model multilingual-e5-small [--languages en,ru,zh]]
+       [--plot docs/img/threshold.png]
 
 Tuning data (issue #20): the XQuAD articles with an even index, ESTER's train file, SQuAD v1.1
 train paragraphs no training question of the reader came from ("squad-fit"), and the SQuAD 2.0
@@ -19,10 +20,12 @@ answers 95.5% of the answerable tuning questions at every size. `--write` stores
 without it the script only reports.
 
 Another embedding model's cosines sit on another scale, so it gets its own confidence
-(`--model`, written to confidence.<model>.json): for the multilingual model (issue #22) it is
-fitted on XQuAD's tuning half in a few `--languages`, one of each kind (English; Russian:
-Cyrillic, rich morphology; Chinese: no spaces), and reported on the report half in every
-language of ../shared/eval/xquad_multi, the languages it was not fitted on included.
+(`--model`, written to confidence.<model>.json): for the multilingual model it is fitted on
+XQuAD's tuning half in a few `--languages`, one of each kind (English; Russian: Cyrillic, rich
+morphology; Chinese: no spaces), and on the even articles of ../shared/eval/answerability (SQuAD
+2.0 look-alike unanswerables in Spanish and Swedish, every second question); it is reported on the
+report half in every language of ../shared/eval/xquad_multi, the languages it was not fitted on
+included, and on the odd articles of the answerability files.
 """
 
 import argparse
@@ -61,10 +64,14 @@ ANSWERED = 0.955  # answerable questions that must still be answered, at every s
 THRESHOLD_SETS = ("xquad-tune", "ester-train")
 # More match must never mean less confidence: the model may not learn the opposite from noise.
 MONOTONIC = {"cosine": 1, "sentence_cosine": 1, "coverage": 1, "sentence_coverage": 1, "missing": -1,
-             "phrases": 1, "reader": 1}
+             "phrases": 1, "reader": 1, "gives": 1, "sentence_missing": -1}
 TUNING = ("xquad-tune", "ester-train", "squad-fit", "squad2-fit")
 HELD_OUT = ("xquad-report", "ester-dev", "squad2-report")
 XQUAD_LANGUAGES = ("en", "es", "de", "ru", "zh", "ar", "hi", "vi")
+# ../shared/eval/answerability: SQuAD 2.0's dev tuning articles machine-translated, with their
+# unanswerable questions written to look answerable; the even articles fit another model's
+# confidence, the odd ones report on it.
+ANSWERABILITY = ("es", "sv")
 TREES = dict(max_depth=4, max_iter=60, learning_rate=0.1, random_state=0)
 
 
@@ -74,7 +81,14 @@ def languages_sets(shared: Path, languages: list[str]) -> dict[str, tuple]:
         name = "xquad_en/xquad.en.json" if language == "en" else f"xquad_multi/xquad.{language}.json"
         return load_squad(shared / "eval" / name)
     sets = {f"xquad-tune-{language}": squad_part(*xquad(language), "tune") for language in languages}
-    return sets | {f"xquad-report-{language}": squad_part(*xquad(language), "report") for language in XQUAD_LANGUAGES}
+    sets |= {f"xquad-report-{language}": squad_part(*xquad(language), "report") for language in XQUAD_LANGUAGES}
+    for language in ANSWERABILITY:  # SQuAD 2.0's look-alike unanswerables, machine-translated
+        path = shared / "eval" / "answerability" / f"squad-v2.0-dev-tune-articles.{language}.json.gz"
+        if path.exists():
+            for part in ("tune", "report"):
+                documents, questions = squad_part(*load_squad(path), part)
+                sets[f"answerability-{language}-{part}"] = documents, questions[::2]  # every second: cost
+    return sets
 
 
 def datasets(shared: Path) -> dict[str, tuple]:
@@ -195,6 +209,8 @@ def main() -> None:
                         help="with --from-trials: report the shipped fit on the saved trials, fit nothing")
     parser.add_argument("--languages", default="en,ru,zh",
                         help="another model's tuning languages (XQuAD's tuning half in each)")
+    parser.add_argument("--plot", type=Path,
+                        help="draw answered against declined as the threshold moves, held-out sets, into this image")
     parser.add_argument("--only", action="append",
                         help="ask only this set's questions and save its trials for --from-trials (repeatable: "
                              "run one process per core, then --from-trials)")
@@ -205,8 +221,10 @@ def main() -> None:
         CACHE = CACHE.with_name(f"embeddings.{args.model}.pkl")
         TRIALS = CACHE.with_name(f"trials.{args.model}.pkl")
         tuning = args.languages.split(",")
-        TUNING = THRESHOLD_SETS = tuple(f"xquad-tune-{language}" for language in tuning)
-        HELD_OUT = tuple(f"xquad-report-{language}" for language in XQUAD_LANGUAGES)
+        THRESHOLD_SETS = tuple(f"xquad-tune-{language}" for language in tuning)
+        TUNING = THRESHOLD_SETS + tuple(f"answerability-{language}-tune" for language in ANSWERABILITY)
+        HELD_OUT = (tuple(f"xquad-report-{language}" for language in XQUAD_LANGUAGES)
+                    + tuple(f"answerability-{language}-report" for language in ANSWERABILITY))
     embedder = CachedEmbedder(load_embedder(args.model))
     if CACHE.exists():
         embedder._vectors.update(pickle.loads(CACHE.read_bytes()))
@@ -228,9 +246,12 @@ def main() -> None:
         TRIALS.write_bytes(pickle.dumps(results))  # for a closer look, or a refit (--from-trials)
 
     if args.report_only:  # the shipped fit, on whatever sets have trials
-        report(results, Model.load(model_file(args.model if other else None)))
+        shipped = Model.load(model_file(args.model if other else None))
+        report(results, shipped)
+        if args.plot:
+            plot(results, shipped.threshold, args.plot)
         return
-    tune = [results[name] for name in TUNING]
+    tune = [results[name] for name in TUNING if name in results]
     X, y, w = features([r for reports in tune for r in reports])
     fitted = HistGradientBoostingClassifier(monotonic_cst=[MONOTONIC[n] for n in NAMES], **TREES)
     fitted.fit(X, y, sample_weight=w)
@@ -260,8 +281,25 @@ def main() -> None:
                  f"held-out even articles; sizes 1/10/all, reader on {args.runtime}")
         replace(model, threshold=round(threshold, 3)).save(target, fitted_on=about + "; by benchmarks/fit_confidence.py")
         print(f"\nwrote {target}")
+    if args.plot:
+        plot(results, threshold, args.plot)
     if not CACHE.exists() or args.from_trials:  # the sentences embedded for the pairs, for the next refit
         CACHE.write_bytes(pickle.dumps(embedder._vectors))
+
+
+def plot(results: dict, threshold: float, out: Path) -> None:
+    """Answered against declined at every threshold, each held-out set and collection size (trials
+    rescored by the model being reported); SQuAD 2.0's declined are its look-alike unanswerables."""
+    from plots import threshold_curves
+
+    def point(report, t: float) -> tuple[float, float, float]:
+        f = report.figures(t)
+        return t, f["answered"], f.get("declined_impossible", f["declined"])
+
+    grid = np.linspace(0.0, 1.0, 101)
+    curves = {name: {r.size: [point(r, t) for t in grid] for r in results[name]}
+              for name in HELD_OUT if name in results}
+    threshold_curves(curves, threshold, out)
 
 
 def rescore(results: dict, model: Model) -> None:

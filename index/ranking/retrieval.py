@@ -22,11 +22,11 @@ COVERAGE_WEIGHT = 1.0
 RERANK_WEIGHT = 0.5
 # ... and this x the reader's score of that sentence (index/models/reader.py). Whole articles, the
 # answer in the first quote, tuning halves (news questions / XQuAD): 0 0.625 / 0.900, 1 0.708 / 0.908,
-# 2 0.708 / 0.905, 4 0.750 / 0.897; held out at 1: 0.571 -> 0.619, 0.934 -> 0.943 (README, "The reader").
+# 2 0.708 / 0.905, 4 0.750 / 0.897; held out at 1: 0.571 -> 0.619, 0.934 -> 0.943 (docs/measured.md, "The reader's cost").
 READER_WEIGHT = 1.0
 # A follow-up read in its thread (index/text/followups.py): BM25 reads only what was typed, and
 # the fused score is this much the cosine, so the thread's words count through the meaning. CAsT
-# 2022's tuning half, follow-ups' Recall@5 (README "Threads"): 0.7 0.724, 0.8 0.750, 0.9 0.767,
+# 2022's tuning half, follow-ups' Recall@5 (docs/measured.md, "Threads"): 0.7 0.724, 0.8 0.750, 0.9 0.767,
 # 1.0 (no BM25) 0.776 but Recall@1 0.414 against 0.431: the user's own words still count.
 FOLLOW_UP_WEIGHT = 0.9
 SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
@@ -184,14 +184,16 @@ def _pick_answers(
         info = DocumentInfo.of(doc)
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         chunk_words = set().union(*words[position], terms.keys(chunk.document.title, spoken[position]))
+        gives = _gives(answers[position], coverages)
+        around = set().union(*words[position][max(0, best - 1) : best + 1])
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
                           _share(question_pairs, terms.pairs(quote.text, spoken[position])),
-                          max(read) if read else math.nan)
+                          max(read) if read else math.nan, math.nan if gives is None else float(gives),
+                          _missing(weights, around))
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
-        gives = _gives(answers[position], coverages)
         order = key + RERANK_WEIGHT * matching if position < depth else key
         hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
                   kind.name if gives is False and asked.decides(kind, bool(chunk.entities)) else "")
