@@ -40,7 +40,7 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from index.ranking import sentences
+from index.ranking import asked, sentences
 from index.text import terms
 from index.evaluation.calibration import SIZES, by_size
 from index.text.chunking import split_sentences
@@ -176,8 +176,9 @@ def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray, n
             asked, said = detect(trial.question.text), detect(top.quote.text)
             weights = terms.question_weights(trial.question.text, asked)
             readings = reader.score(trial.question.text, texts).tolist() if asked == "en" else [0.0] * len(texts)
-            found = np.array(sentences.features(trial.question.text, weights, texts,
-                                                [terms.keys(t, said) for t in texts], cosines, readings))
+            kind, named = asked.kind_of(trial.question.text), asked.names(trial.question.text)
+            found = np.array(sentences.features(weights, texts, [terms.keys(t, said) for t in texts], cosines,
+                                                [asked.supplies(kind, named, t, 0, None) for t in texts], readings))
             gold = [any(a.lower() in t.lower() for a in trial.question.answers) for t in texts]
             for i in (i for i, g in enumerate(gold) if g):
                 for j in (j for j, g in enumerate(gold) if not g):

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_confidence import CACHE, TRIALS, TUNING  # noqa: E402
 
-from index.ranking import sentences
+from index.ranking import asked, sentences  # noqa: E402
 from index.text import terms  # noqa: E402
 from index.text.chunking import split_sentences  # noqa: E402
 from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
@@ -39,8 +39,9 @@ def rows(question, texts, embedder, reader) -> np.ndarray:
     query = embedder.embed([question.text])[0]
     cosines = (embedder.embed(texts) @ query).tolist()
     read = reader.score(question.text, texts).tolist()
-    base = sentences.features(question.text, terms.question_weights(question.text), texts,
-                              [terms.keys(t) for t in texts], cosines, read)
+    kind, named = asked.kind_of(question.text), asked.names(question.text)
+    base = sentences.features(terms.question_weights(question.text), texts, [terms.keys(t) for t in texts], cosines,
+                              [asked.supplies(kind, named, t, 0, None) for t in texts], read)
     n = len(texts)
     extra = [(read[i - 1] if i else 0.0, read[i + 1] if i + 1 < n else 0.0, i / max(1, n - 1), float(i == 0))
              for i in range(n)]

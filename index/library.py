@@ -15,6 +15,7 @@ from .models.embedding import DEFAULT_MODEL, CachedEmbedder, Embedder, embed_que
 from .models.reader import Reader
 from .models.readers import load_reader
 from .ranking.confidence import fitted
+from .ranking.question import Question
 from .ranking.retrieval import best_per_document, rank, rank_within, search
 from . import ingesting
 from .sources import indexing
@@ -147,7 +148,7 @@ class Library:
         embedder = CachedEmbedder(self.embedder)
         embed_questions(embedder, topics)
         chunk_ids = self.storage.chunk_ids(document_ids)
-        ranked = [rank_within(topic, embedder, self.storage, chunk_ids, self.scorer) for topic in topics]
+        ranked = [rank_within(Question.of(topic), embedder, self.storage, chunk_ids, self.scorer) for topic in topics]
         return [best_per_document(hits, self.threshold) for hits in ranked]
 
     def document(self, ref: str, collections: Collections = None) -> Document:
@@ -165,13 +166,13 @@ class Library:
         is its reading in a thread; see ranking/retrieval.search); blocking, run it off the event
         loop. Threads may search at once."""
         with self._parts(collections) as parts:
-            return search(question, k, self.threshold, every=every, method=self.method, typed=typed, **parts)
+            return search(Question.of(question, typed), k, self.threshold, every=every, method=self.method, **parts)
 
     def rank(self, question: str, k: int = 10, method: str | None = None, typed: str | None = None,
              collections: Collections = None) -> list[Hit]:
         """Return up to `k` hits best first, ignoring the threshold (for evaluation)."""
         with self._parts(collections) as parts:
-            return rank(question, k, method=method or self.method, typed=typed, **parts)
+            return rank(Question.of(question, typed), k, method=method or self.method, **parts)
 
     @contextlib.contextmanager
     def _parts(self, collections: Collections = None) -> Iterator[dict]:

@@ -42,11 +42,11 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
 
 def test_a_sentence_gives_an_amount_only_when_it_holds_one_the_question_does_not_name():
     kind = asked.kind_of("How much money did NATO pledge?")
-    assert asked.supplies(kind, "How much money did NATO pledge?", "NATO pledged 40 billion euros.", 0, None)
-    assert not asked.supplies(kind, "How much money did NATO pledge?", "NATO pledged its support.", 0, None)
-    assert not asked.supplies(kind, "Did NATO pledge 40 billion euros?", "NATO pledged 40 billion euros.", 0, None)
+    assert asked.supplies(kind, asked.names("How much money did NATO pledge?"), "NATO pledged 40 billion euros.", 0, None)
+    assert not asked.supplies(kind, asked.names("How much money did NATO pledge?"), "NATO pledged its support.", 0, None)
+    assert not asked.supplies(kind, asked.names("Did NATO pledge 40 billion euros?"), "NATO pledged 40 billion euros.", 0, None)
     # A person is found only by a tagger: a passage no tagger read cannot tell.
-    assert asked.supplies(asked.kind_of("Who leads NATO?"), "Who leads NATO?", "Mark Rutte leads it.", 0, None) is None
+    assert asked.supplies(asked.kind_of("Who leads NATO?"), asked.names("Who leads NATO?"), "Mark Rutte leads it.", 0, None) is None
 
 
 @BOTH_BACKENDS
@@ -112,8 +112,8 @@ def test_a_name_typed_without_accents_or_in_full_is_not_named_missing(settings, 
 def test_an_answer_without_a_figure_or_a_date_still_gives_what_was_asked(question, sentence):
     """"When Germany built…", "during the Oligocene", "free": a reader takes them as answers (but
     not "when it comes to")."""
-    assert asked.supplies(asked.kind_of(question), question, sentence, 0, (), also=True)
-    assert not asked.supplies(asked.kind_of(question), question, "Its record when it comes to that is good.", 0, (),
+    assert asked.supplies(asked.kind_of(question), asked.names(question), sentence, 0, (), also=True)
+    assert not asked.supplies(asked.kind_of(question), asked.names(question), "Its record when it comes to that is good.", 0, (),
                               also=True)
 
 

@@ -79,11 +79,12 @@ def kind_of(question: str) -> Kind | None:
     return next((kind for kind in KINDS if kind.asks.search(question)), None)
 
 
-def supplies(kind: Kind | None, question: str, text: str, start: int, entities: tuple[Entity, ...] | None,
+def supplies(kind: Kind | None, named: frozenset[str], text: str, start: int, entities: tuple[Entity, ...] | None,
              also: bool = False) -> bool | None:
     """Whether the sentence `text` (at `start` in its document) holds a thing of the kind asked that
-    the question does not name (`also`: or what also answers it, `Kind.also`); None when nothing
-    can tell (no kind, or a kind only a tagger finds in a passage no tagger read)."""
+    the question does not name (`named`: the question's words, `names`; `also`: or what also
+    answers it, `Kind.also`); None when nothing can tell (no kind, or a kind only a tagger finds
+    in a passage no tagger read)."""
     if kind is None:
         return None
     labels = kind.labels | kind.also if also else kind.labels
@@ -95,8 +96,12 @@ def supplies(kind: Kind | None, question: str, text: str, start: int, entities: 
                               for s, t, label in inside)]
     elif entities is None:
         return None
-    named = set(_words(question))
     return any(not set(_words(text[s - start : e - start])) <= named for s, e, _ in found)
+
+
+def names(question: str) -> frozenset[str]:
+    """The words a question names, lower case: a thing it names is no answer to it."""
+    return frozenset(_words(question))
 
 
 def decides(kind: Kind | None, tagged: bool) -> bool:

@@ -24,7 +24,7 @@ def fuse(cosines: np.ndarray, bm25: np.ndarray, best_bm25: float, weight: float 
 
 def candidates(
     question: str, query: np.ndarray, vectors: DenseSearch, lexical: LexicalSearch,
-    method: str = "fused", depth: int = DEPTH, weight: float = DENSE_WEIGHT,
+    method: str = "fused", depth: int = DEPTH, weight: float = DENSE_WEIGHT, language: str | None = None,
 ) -> list[tuple[int, float, float]]:
     """Return (chunk id, cosine, ranking score) best first, by the given method.
 
@@ -32,6 +32,7 @@ def candidates(
     (index/models/centroids.py): a chunk's cosine is then its best. Reads only the top `depth`
     of each method and reading, the BM25 scores of the dense candidates and the cosines of the
     BM25 ones: the same for the embedded index and an engine (index/storage/milvus/search.py).
+    BM25 reads `question` in `language` ("": every language's chunks; None: detect it).
     """
     queries = np.atleast_2d(query)
     if method == "dense" and len(queries) == 1:
@@ -42,7 +43,7 @@ def candidates(
         order = np.argsort(-cosines, kind="stable")[:depth]
         return [(ids[j], float(cosines[j]), float(cosines[j])) for j in order]
     dense = [] if method == "bm25" else _nearest(vectors, queries, depth)
-    best, bm25 = lexical.scored(question, depth, dense)
+    best, bm25 = lexical.scored(question, depth, dense, language=language)
     if method == "bm25":
         ids = [i for i in best if bm25[i] > 0]
         return [(i, float(c), bm25[i]) for i, c in zip(ids, _best(vectors, ids, queries))]

@@ -18,6 +18,7 @@ from ..models.embedding import Embedder
 from ..storage.base import LexicalSearch
 from ..text import terms
 from ..types import Hit, Missing
+from .question import Question
 
 # A question word tells enough to be named as missing from this weight (index/text/terms.py: 7 -
 # its Zipf frequency; "role" 1.8, "troops" 2.4, "asia" 2.4, "hearn" 4.1, a word wordfreq does not
@@ -40,36 +41,35 @@ WHOLE_NAME = re.compile(r"\b[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")  # "Graham 
 PASSAGES = 3  # the passages whose words excuse a question word: those of a reply's first page
 
 
-def missing(question: str, language: str, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder,
-            ) -> Missing:
-    """What the closest passage `hits[0]` lacks for `question` (asked in `language`); the next
+def missing(question: Question, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder) -> Missing:
+    """What the closest passage `hits[0]` lacks for `question` (its words as typed); the next
     hits' words excuse a misspelt or varied question word too."""
     if not hits:
         return Missing()
-    return Missing(hits[0].lacks, nowhere(question, language, hits[:PASSAGES], lexical, embedder))
+    return Missing(hits[0].lacks, nowhere(question, hits[:PASSAGES], lexical, embedder))
 
 
-def nowhere(question: str, language: str, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder,
-            ) -> tuple[str, ...]:
-    """The question's telling words that no document has, as the question spells them; only when
+def nowhere(question: Question, hits: Sequence[Hit], lexical: LexicalSearch, embedder: Embedder) -> tuple[str, ...]:
+    """The telling words the question typed that no document has, as it spells them; only when
     the question is in the closest passage's language (another language's words are in no document)."""
+    typed, language = question.typed, question.typed_language
     said = hits[0].document.language or language
     if said != language:
         return ()
     texts = [text for hit in hits for text in (hit.quote.text, hit.document.title)]
     have = set().union(*(terms.keys(text, said) for text in texts))
-    absent = [w for w in dict.fromkeys(POSSESSIVE.sub("", w) for w in terms.content(question, language))
-              if len(w) >= 3 and terms.weight(w, language) >= (NAME_TELLING if _named(w, question) else TELLING)
+    absent = [w for w in dict.fromkeys(POSSESSIVE.sub("", w) for w in question.words)
+              if len(w) >= 3 and terms.weight(w, language) >= (NAME_TELLING if _named(w, typed) else TELLING)
               and terms.key(w, language) not in have]
     had = lexical.known([DECADE.sub(r"\1", w) for w in absent], language) if absent else set()
-    absent = [w for w in absent if DECADE.sub(r"\1", w) not in had and not _surnamed(w, question, language, lexical)]
+    absent = [w for w in absent if DECADE.sub(r"\1", w) not in had and not _surnamed(w, typed, language, lexical)]
     if not absent:
         return ()
     found = [w for text in texts for w in terms.content(text, language) if not w.isdigit()]
     passage = sorted({*found, *(a + b for a, b in zip(found, found[1:]))})  # "Super Bowl" for "Superbowl"
-    variants = (_misspelt(absent, passage) | _run_together(absent, language) | _acronyms(absent, question, texts)
-                | _variants(absent, question, sorted(set(found)), embedder))
-    return tuple(_as_typed(w, question) for w in absent if w not in variants)
+    variants = (_misspelt(absent, passage) | _run_together(absent, language) | _acronyms(absent, typed, texts)
+                | _variants(absent, typed, sorted(set(found)), embedder))
+    return tuple(_as_typed(w, typed) for w in absent if w not in variants)
 
 
 def _run_together(words: list[str], language: str) -> set[str]:

@@ -10,10 +10,11 @@ from ..models.reader import Reader
 from ..storage.base import Collections, DenseSearch, LexicalSearch, Storage, StoredChunk
 from ..text import entities, terms
 from ..text.chunking import chunk_sentences
-from ..text.languages import detect, has_words
+from ..text.languages import detect
 from ..types import Answer, DocumentInfo, Hit, Missing, Span
 from . import asked, lacking, sentences as answer_sentences
 from .confidence import Model, Signals, fitted
+from .question import Question
 from .fusion import DENSE_WEIGHT, DEPTH, candidates
 
 # How well a sentence matches: its cosine to the question + this x its share of the question's words.
@@ -46,8 +47,7 @@ def default_threshold(embedding_model: str | None = None) -> float:
     return fitted(embedding_model).threshold
 
 
-def search(question: str, k: int, threshold: float, every: bool = False, typed: str | None = None,
-           **parts) -> Answer:
+def search(question: Question, k: int, threshold: float, every: bool = False, **parts) -> Answer:
     """Return the best `k` hits, in one of three states (types.Answer): *answered* when a hit
     reaches `threshold` and gives the kind of answer asked, and the question's telling words are
     in the documents; *closest* when what the closest passage lacks can be named; else *not found*.
@@ -55,21 +55,19 @@ def search(question: str, k: int, threshold: float, every: bool = False, typed: 
     What a person is shown: the hits that reach the threshold (those that give the kind asked
     first), or the single closest one. With `every`, what a script asks for: all `k` hits, best
     first, each with its confidence, whether or not they reach it."""
-    question = question.strip()
-    if not has_words(question):  # "👍", a lone bidi mark: nothing to search, no passage to offer
-        return Answer(question, False, ())
-    hits = rank(question, k, typed=typed, **parts)
+    if not question.has_words:  # "👍", a lone bidi mark: nothing to search, no passage to offer
+        return Answer(question.text, False, ())
+    hits = rank(question, k, **parts)
     passing = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: bool(hit.lacks))
     closest = passing[0] if passing else max(hits, key=lambda h: h.score, default=None)
     shown = [closest, *(hit for hit in passing or hits if hit is not closest)] if closest else []
-    missing = lacking.missing(typed or question, detect(typed or question), shown, parts["lexical"],
-                              parts["embedder"])
+    missing = lacking.missing(question, shown, parts["lexical"], parts["embedder"])
     found = bool(passing) and not passing[0].lacks and not missing.words
     if every:
-        return Answer(question, found, tuple(hits), missing if not found else Missing())
+        return Answer(question.text, found, tuple(hits), missing if not found else Missing())
     if found:
-        return Answer(question, True, tuple(passing[:k]))
-    return Answer(question, False, (closest,) if closest else (), missing)
+        return Answer(question.text, True, tuple(passing[:k]))
+    return Answer(question.text, False, (closest,) if closest else (), missing)
 
 
 def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
@@ -83,34 +81,34 @@ def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
 
 
 def rank(
-    question: str, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
+    question: Question, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
     store: Storage, method: str = "hybrid", reader: Reader | None = None, scorer: Model | None = None,
-    typed: str | None = None, collections: Collections = None,
+    collections: Collections = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
     `method` is "hybrid" (fused, then the top chunks reranked by their best sentence), "fused",
     "dense" or "bm25"; the last three are there to measure what each part adds. A `reader`
     scores the top chunks' sentences against the question (hybrid only). When `question` is a
-    follow-up's reading in its thread and `typed` what was typed, BM25 reads the typed words and
-    the thread's words count through the meaning alone (FOLLOW_UP_WEIGHT). `vectors` and
+    follow-up's reading in its thread (`question.follows`), BM25 reads the typed words and the
+    thread's words count through the meaning alone (FOLLOW_UP_WEIGHT). `vectors` and
     `lexical` search within `collections`, and only their chunks are read.
     """
-    if not question.strip() or k <= 0:
+    if not question.text or k <= 0:
         return []
-    query = embed_questions(embedder, [question])[0]
-    follows = bool(typed and typed.strip() and typed.strip() != question.strip())
+    query = embed_questions(embedder, [question.text])[0]
 
     def found(readings: np.ndarray) -> list[tuple[StoredChunk, float, float]]:
-        best = candidates(typed if follows else question, readings, vectors, lexical,
-                          "fused" if method == "hybrid" else method, depth=max(DEPTH, k + SPARE),
-                          weight=FOLLOW_UP_WEIGHT if follows else DENSE_WEIGHT)[: k + SPARE]
+        words, language = question.lexical
+        best = candidates(words, readings, vectors, lexical, "fused" if method == "hybrid" else method,
+                          depth=max(DEPTH, k + SPARE), language=language,
+                          weight=FOLLOW_UP_WEIGHT if question.follows else DENSE_WEIGHT)[: k + SPARE]
         chunks = store.chunks([chunk_id for chunk_id, *_ in best], collections)
         return [(chunks[i], cosine, key) for i, cosine, key in best if i in chunks]
 
     ranked = found(query)
     # Passages in another language than the question's: searched again, the question read toward theirs.
-    moved = centroids.readings(query, embedder.name, detect(question, ""), (_language(c) for c, *_ in ranked))
+    moved = centroids.readings(query, embedder.name, question.guessed, (_language(c) for c, *_ in ranked))
     if len(moved) > 1:
         query = moved
         ranked = found(moved)
@@ -120,15 +118,15 @@ def rank(
 
 
 def rank_within(
-    question: str, embedder: Embedder, store: Storage, chunk_ids: list[int], scorer: Model | None = None,
+    question: Question, embedder: Embedder, store: Storage, chunk_ids: list[int], scorer: Model | None = None,
 ) -> list[Hit]:
     """Rank only the given chunks (exactly, by brute force): is a new document on a topic?"""
-    if not question.strip() or not chunk_ids:
+    if not question.text or not chunk_ids:
         return []
-    query = embed_questions(embedder, [question])[0]
+    query = embed_questions(embedder, [question.text])[0]
     chunks = store.chunks(chunk_ids)
     ids = [i for i in chunk_ids if i in chunks]
-    query = centroids.readings(query, embedder.name, detect(question, ""), (_language(chunks[i]) for i in ids))
+    query = centroids.readings(query, embedder.name, question.guessed, (_language(chunks[i]) for i in ids))
     cosines = (store.chunk_vectors(ids) @ query.T).max(axis=1)
     order = np.argsort(-cosines, kind="stable")
     ranked = [(chunks[ids[i]], float(cosines[i]), float(cosines[i])) for i in order]
@@ -136,7 +134,7 @@ def rank_within(
 
 
 def _pick_answers(
-    question: str, query: np.ndarray, embedder: Embedder, store: Storage,
+    question: Question, query: np.ndarray, embedder: Embedder, store: Storage,
     ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True, reader: Reader | None = None,
     scorer: Model | None = None,
 ) -> list[Hit]:
@@ -150,23 +148,22 @@ def _pick_answers(
     compared = [span for spans in sentences[:depth] for span in spans]
     cosines = iter((_sentence_vectors(store, ranked[:depth], sentences[:depth], embedder) @ np.atleast_2d(query).T)
                    .max(axis=1).tolist() if compared else [])
-    language = detect(question)
-    weights = terms.question_weights(question, language)
-    question_pairs = terms.pairs(question, language)
+    weights = question.weights
     spoken = [_language(chunk) for chunk, *_ in ranked]  # each passage is read in its own language
     words = [[terms.keys(span.text, said) for span in spans] for spans, said in zip(sentences, spoken)]
     sentence_cosines = [[next(cosines) if position < depth else cosine for _ in spans]
                         for position, ((_, cosine, _), spans) in enumerate(zip(ranked, sentences))]
-    kind = asked.kind_of(question)
+    kind = question.kind
     tagged = [entities.decode(chunk.entities) for chunk, *_ in ranked]
-    supplied = [[asked.supplies(kind, question, s.text, s.start, found) for s in spans]
+    supplied = [[asked.supplies(kind, question.named, s.text, s.start, found) for s in spans]
                 for spans, found in zip(sentences, tagged)]
-    answers = [[asked.supplies(kind, question, s.text, s.start, found, also=True) for s in spans]
+    answers = [[asked.supplies(kind, question.named, s.text, s.start, found, also=True) for s in spans]
                for spans, found in zip(sentences, tagged)] if kind is not None and kind.also else supplied
-    unread = [answer_sentences.features(question, weights, [s.text for s in spans], keys, near, supplied=gives)
+    unread = [answer_sentences.features(question.weights, [s.text for s in spans], keys, near, gives)
               for spans, keys, near, gives in zip(sentences, words, sentence_cosines, supplied)]
     # The reader learnt English: another language takes the path without it (the confidence has one).
-    readings = _read(question, sentences[:depth], unread, reader, scorer) if reader and language == "en" else []
+    english = question.language == "en"
+    readings = _read(question.text, sentences[:depth], unread, reader, scorer) if reader and english else []
     scored: list[tuple[bool, float, Hit]] = []
     seen: set[tuple[str, int, int]] = set()
     for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
@@ -188,7 +185,7 @@ def _pick_answers(
         around = set().union(*words[position][max(0, best - 1) : best + 1])
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
-                          _share(question_pairs, terms.pairs(quote.text, spoken[position])),
+                          _share(question.pairs, terms.pairs(quote.text, spoken[position])),
                           max(read) if read else math.nan, math.nan if gives is None else float(gives),
                           _missing(weights, around))
         # A chunk with a sentence that matches well outranks one that is only broadly similar.

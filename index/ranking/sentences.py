@@ -8,25 +8,21 @@ sentence is described by its own match, its neighbours' match, and whether it ca
 of thing the question asks for (index/ranking/asked.py).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..text import terms
-from . import asked
 
 FEATURES = ("cosine", "coverage", "previous_coverage", "next_coverage", "previous_cosine",
             "next_cosine", "answer_type", "reader")
 
 
-def features(question: str, weights: dict[str, float], texts: Sequence[str], keys: Sequence[set[str]],
-             cosines: Sequence[float], readings: Sequence[float] | None = None,
-             supplied: Sequence[bool | None] | None = None) -> list[tuple[float, ...]]:
-    """Describe each sentence of a chunk (in order) by FEATURES; `readings` are the reader's
-    scores (index/models/reader.py), 0 for sentences it did not read; `supplied` whether each
-    holds the kind of answer asked (index/ranking/asked.py; found by patterns when not given)."""
+def features(weights: Mapping[str, float], texts: Sequence[str], keys: Sequence[set[str]],
+             cosines: Sequence[float], supplied: Sequence[bool | None], readings: Sequence[float] | None = None,
+             ) -> list[tuple[float, ...]]:
+    """Describe each sentence of a chunk (in order) by FEATURES, for a question whose words weigh
+    `weights`; `supplied`: whether each holds the kind of answer asked (index/ranking/asked.py);
+    `readings` are the reader's scores (index/models/reader.py), 0 for sentences it did not read."""
     coverage = [terms.coverage(weights, k) for k in keys]
-    if supplied is None:
-        kind = asked.kind_of(question)
-        supplied = [asked.supplies(kind, question, text, 0, None) for text in texts]
     rows = []
     for i, text in enumerate(texts):
         previous, following = i - 1 >= 0, i + 1 < len(texts)

@@ -105,10 +105,12 @@ class DenseSearch(Protocol):
 class LexicalSearch(Protocol):
     """Chunks by their words (BM25)."""
 
-    def scored(self, question: str, depth: int, also: Sequence[int] = ()) -> tuple[list[int], dict[int, float]]:
+    def scored(self, question: str, depth: int, also: Sequence[int] = (), language: str | None = None,
+               ) -> tuple[list[int], dict[int, float]]:
         """Up to `depth` chunk ids with a positive BM25 score, best first, and the scores of those
         and of `also` (0 for a chunk without the question's words, or in another language than
-        the question's: see the module's docstring)."""
+        the question's: see the module's docstring). `language`: the question's, as analysed
+        where it entered ("": too short to tell, every chunk counts); None: detected here."""
 
     def known(self, words: Sequence[str], language: str) -> set[str]:
         """Those of `words` that some chunk holds, each read as a passage in `language` reads

@@ -109,11 +109,12 @@ class LexicalIndex:
         return LexicalIndex(self._retriever, self.base_ids, self._base_length, recent, dead, self._base_languages,
                             self._base_collections, self._spellings)
 
-    def scores(self, question: str, scope: Scope | None = None) -> np.ndarray:
+    def scores(self, question: str, scope: Scope | None = None, language: str | None = None) -> np.ndarray:
         """Return the BM25 score of every chunk (aligned with `ids`) for a question, read in its
         language; chunks in another language score 0 (see `foreign`). Within a `scope`, its
         chunks alone score, with its own term statistics (how many of its chunks hold a word)."""
-        language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
+        if language is None:  # not analysed where it entered
+            language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
         words = analyzer(language or DEFAULT).tokens(question)
         within = scope is not None and not scope.everything
         scores = self._scored_within(words, scope.mask) if within else self._scored(words)
@@ -204,11 +205,11 @@ class LexicalIndex:
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
     def scored(self, question: str, depth: int, also: Sequence[int] = (), scope: Scope | None = None,
-               ) -> tuple[list[int], dict[int, float]]:
+               language: str | None = None) -> tuple[list[int], dict[int, float]]:
         """The `depth` best-scoring chunk ids, best first, and the BM25 score of each of them
         and of the chunks `also` (0 for a chunk without a question word, or outside `scope`): what
         fusion reads."""
-        scores = self.scores(question, scope)
+        scores = self.scores(question, scope, language)
         if not len(scores):
             return [], {int(i): 0.0 for i in also}
         best = [int(self.ids[i]) for i in top(scores, depth) if scores[i] > 0]

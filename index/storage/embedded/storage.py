@@ -219,7 +219,7 @@ class _Nothing:
     def cosines(self, ids: list[int], vector: np.ndarray) -> np.ndarray:
         return np.full(len(ids), -1.0, dtype=np.float32)
 
-    def scored(self, question: str, depth: int, also=()) -> tuple[list[int], dict[int, float]]:
+    def scored(self, question: str, depth: int, also=(), language=None) -> tuple[list[int], dict[int, float]]:
         return [], dict.fromkeys(also, 0.0)
 
     def known(self, words, language: str) -> set[str]:
@@ -248,8 +248,8 @@ class _ScopedLexical:
     def __init__(self, lexical: LexicalIndex, scope: Scope) -> None:
         self.lexical, self.scope = lexical, scope
 
-    def scored(self, question: str, depth: int, also=()) -> tuple[list[int], dict[int, float]]:
-        return self.lexical.scored(question, depth, also, self.scope)
+    def scored(self, question: str, depth: int, also=(), language=None) -> tuple[list[int], dict[int, float]]:
+        return self.lexical.scored(question, depth, also, self.scope, language)
 
     def known(self, words, language: str) -> set[str]:
         return self.lexical.known(words, language, self.scope)

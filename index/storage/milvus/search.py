@@ -60,10 +60,12 @@ class Lexical:
     def __init__(self, store: "MilvusStorage", where: str | None = "") -> None:
         self.store, self.where = store, where
 
-    def scored(self, question: str, depth: int, also: Iterable[int] = ()) -> tuple[list[int], dict[int, float]]:
+    def scored(self, question: str, depth: int, also: Iterable[int] = (), language: str | None = None,
+               ) -> tuple[list[int], dict[int, float]]:
         """The `depth` best BM25 chunk ids, best first, and the scores of those and of `also`."""
         also = [int(i) for i in also]
-        language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
+        if language is None:  # not analysed where it entered
+            language = detect(question, otherwise="")  # "": too short to tell, every chunk counts
         words = terms([question], [language or DEFAULT])[0]
         if not self.store.ready() or not words or self.where is None:
             return [], dict.fromkeys(also, 0.0)
