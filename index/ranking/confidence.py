@@ -27,8 +27,6 @@ class Signals:
     missing: float  # weight share of the most telling question word found nowhere in the chunk
     phrases: float  # share of the question's consecutive word pairs that the chunk has together
     reader: float = math.nan  # the reader's best sentence score (index/models/reader.py); NaN: not read
-    gives: float = math.nan  # 1: a sentence gives the kind of answer asked (index/ranking/asked.py), 0: none; NaN: can't tell
-    sentence_missing: float = 0.0  # `missing`, within the chosen sentence and the one before it
 
     def vector(self) -> tuple[float, ...]:
         """Return the signals in the order `confidence.json` lists them."""
@@ -73,7 +71,7 @@ class Model:
     def load(cls, path: Path = MODEL_FILE) -> "Model":
         """Read a fitted model; the signals it names must be the ones computed here."""
         data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["signals"]) != NAMES[: len(data["signals"])] or tuple(data["sentence_features"]) != sentences.FEATURES:
+        if tuple(data["signals"]) != NAMES or tuple(data["sentence_features"]) != sentences.FEATURES:
             raise ValueError(f"{path} was fitted on other signals than index/ computes; refit it")
         trees = tuple(tuple((int(f), float(c), int(l), int(r), float(v), bool(m)) for f, c, l, r, v, m in tree)
                       for tree in data["trees"])

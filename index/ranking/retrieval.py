@@ -182,12 +182,10 @@ def _pick_answers(
         quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
         chunk_words = set().union(*words[position], terms.keys(chunk.document.title, spoken[position]))
         gives = _gives(answers[position], coverages)
-        around = set().union(*words[position][max(0, best - 1) : best + 1])
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
                           _share(question.pairs, terms.pairs(quote.text, spoken[position])),
-                          max(read) if read else math.nan, math.nan if gives is None else float(gives),
-                          _missing(weights, around))
+                          max(read) if read else math.nan)
         # A chunk with a sentence that matches well outranks one that is only broadly similar.
         matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
                        for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
