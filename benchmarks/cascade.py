@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
     parser.add_argument("--reader", type=Path, default=WEIGHTS, help="reader weights (default: the shipped ones)")
     parser.add_argument("--reads", default="0,4,3,2", help="READ_PER_CHUNK values to compare")
+    parser.add_argument("--chunks", default="5", help="READ_CHUNKS values to compare (each with every --reads)")
     parser.add_argument("--sets", default="xquad-tune,ester-train")
     parser.add_argument("--every", type=int, default=2, help="ask every n-th question of a set")
     parser.add_argument("--runtime", choices=("torch", "onnx", "onnx-int8"), default="onnx")
@@ -58,16 +59,16 @@ def main() -> None:
         reader = Timed(OnnxReader(args.reader, int8=args.runtime == "onnx-int8"))
     data = datasets(args.shared)
     print(f"reader: {args.reader.name} on {args.runtime}\n")
-    print("| data | sentences read per chunk | questions | Recall@1 | answer sentence@1 | sentences read "
-          "| reader ms/question |\n|---|---|---|---|---|---|---|")
+    print("| data | chunks read | sentences read per chunk | questions | Recall@1 | answer sentence@1 "
+          "| sentences read | reader ms/question |\n|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.sets.split(","):
             documents, questions = data[name]
             questions = questions[:: args.every]
             library = Library(Path(scratch) / name, model=embedder.name, embedder=embedder, reader=reader)
             library.add(documents, summaries=False)
-            for reads in (int(r) for r in args.reads.split(",")):
-                retrieval.READ_PER_CHUNK = reads
+            for chunks, reads in ((int(c), int(r)) for c in args.chunks.split(",") for r in args.reads.split(",")):
+                retrieval.READ_PER_CHUNK, retrieval.READ_CHUNKS = reads, chunks
                 reader.seconds, reader.sentences = 0.0, 0
                 right = answered = 0
                 for question in questions:
@@ -76,7 +77,7 @@ def main() -> None:
                     right += first
                     answered += first and any(a.lower() in hits[0].sentence.text.lower() for a in question.answers)
                 n = len(questions)
-                print(f"| {name} | {reads or 'all'} | {n} | {right / n:.3f} | {answered / n:.3f} | "
+                print(f"| {name} | {chunks} | {reads or 'all'} | {n} | {right / n:.3f} | {answered / n:.3f} | "
                       f"{reader.sentences / n:.1f} | {1000 * reader.seconds / n:.0f} |", flush=True)
             library.close()
 

@@ -103,6 +103,23 @@ def test_a_name_typed_without_accents_or_in_full_is_not_named_missing(settings, 
     library.close()
 
 
+def test_a_capitalised_noun_or_another_form_of_a_word_is_not_named_missing(settings, tmp_path):
+    """German capitalises every noun ("Küste" is no name), and Russian changes a name's ending
+    ("в Лондоне", "лондонского"): both are had when the passage has the word in another form."""
+    coast = SourceText("notes:coast", "Die Inseln", "Die Kanarischen Inseln liegen vor den Küsten Afrikas. "
+                       "Der Begriff Archipel bezeichnet eine Gruppe von Inseln.")
+    london = SourceText("notes:london", "Икбал", "Икбал вступил в отделение лондонского общества в 1908 году, "
+                        "а затем вернулся в Лахор.")
+    library = library_of(settings, tmp_path, coast, london)
+    for question in ("Vor der Küste welches Kontinents liegen die Kanarischen Inseln?",
+                     "Wie lautet der Begriff für eine Gruppe von Inseln?",
+                     "В какую организацию вступил Икбал в Лондоне?"):
+        assert not library.search(question, 5).missing.words, question
+    # a word in no form of any document is still named
+    assert library.search("Wann besuchte Kowalczyk die Kanarischen Inseln?", 5).missing.words == ("Kowalczyk",)
+    library.close()
+
+
 @pytest.mark.parametrize("question, sentence", [
     ("When did the Republicans back the empire?", "They only became supportive when Germany built its own."),
     ("When did the Republicans back the empire?", "They only became supportive since the war."),
