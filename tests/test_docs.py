@@ -64,6 +64,12 @@ def test_a_broken_anchor_fails_the_build(tmp_path):
     assert done.returncode != 0 and "no-such-section" in done.stderr
 
 
+def test_the_docs_speak_to_users_not_to_the_issue_tracker():
+    for page in [*PAGES, ROOT / "CHANGELOG.md"]:
+        found = re.findall(r"\bissues? #?\d+|#\d{2,}\b", page.read_text(encoding="utf-8"), re.I)
+        assert not found, f"{page.name}: {found}"
+
+
 def test_every_shell_block_runs_or_says_it_is_illustrative():
     unmarked = [(page.name, body.splitlines()[0]) for page, marker, body in blocks()
                 if marker not in (RUNS, ILLUSTRATIVE)]
