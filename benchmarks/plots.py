@@ -25,7 +25,8 @@ def threshold_curves(curves: dict[str, dict[int, list[tuple[float, float, float]
             line, = axis.plot(declined, answered, label=SIZE_NAMES.get(size, str(size)))
             at = min(points, key=lambda p: abs(p[0] - shipped))
             axis.plot(at[2], at[1], "o", color=line.get_color())
-        axis.set(title=TITLES.get(name, name), xlabel="unanswerable questions declined", xlim=(0, 1.02), ylim=(0.5, 1.01))
+        axis.set(title=TITLES.get(name, name), xlabel="unanswerable questions declined", xlim=(0, 1.02),
+                 ylim=(0.5, 1.01))
         axis.grid(alpha=0.3)
     axes[0][0].set_ylabel("answerable questions answered")
     axes[0][0].legend(loc="lower left", title=f"dot: threshold {shipped:.3f}")

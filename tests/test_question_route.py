@@ -13,7 +13,8 @@ from route import returns, route  # noqa: E402
 
 
 @BOTH_BACKENDS
-@pytest.mark.parametrize("question", ["How much honey can a strong colony store?", "¿Cuánta miel guarda una colmena?"])
+@pytest.mark.parametrize("question", ["How much honey can a strong colony store?",
+                                      "¿Cuánta miel guarda una colmena?"])
 def test_a_question_is_analysed_once(library, question):
     library.search(question)  # indexes loaded, languages prepared
     stays = route(library, question)

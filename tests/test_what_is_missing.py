@@ -42,11 +42,14 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
 
 def test_a_sentence_gives_an_amount_only_when_it_holds_one_the_question_does_not_name():
     kind = asked.kind_of("How much money did NATO pledge?")
-    assert asked.supplies(kind, asked.names("How much money did NATO pledge?"), "NATO pledged 40 billion euros.", 0, None)
-    assert not asked.supplies(kind, asked.names("How much money did NATO pledge?"), "NATO pledged its support.", 0, None)
-    assert not asked.supplies(kind, asked.names("Did NATO pledge 40 billion euros?"), "NATO pledged 40 billion euros.", 0, None)
+    pledge = asked.names("How much money did NATO pledge?")
+    assert asked.supplies(kind, pledge, "NATO pledged 40 billion euros.", 0, None)
+    assert not asked.supplies(kind, pledge, "NATO pledged its support.", 0, None)
+    named = asked.names("Did NATO pledge 40 billion euros?")
+    assert not asked.supplies(kind, named, "NATO pledged 40 billion euros.", 0, None)
     # A person is found only by a tagger: a passage no tagger read cannot tell.
-    assert asked.supplies(asked.kind_of("Who leads NATO?"), asked.names("Who leads NATO?"), "Mark Rutte leads it.", 0, None) is None
+    leads = asked.names("Who leads NATO?")
+    assert asked.supplies(asked.kind_of("Who leads NATO?"), leads, "Mark Rutte leads it.", 0, None) is None
 
 
 @BOTH_BACKENDS
@@ -129,9 +132,9 @@ def test_a_capitalised_noun_or_another_form_of_a_word_is_not_named_missing(setti
 def test_an_answer_without_a_figure_or_a_date_still_gives_what_was_asked(question, sentence):
     """"When Germany built…", "during the Oligocene", "free": a reader takes them as answers (but
     not "when it comes to")."""
-    assert asked.supplies(asked.kind_of(question), asked.names(question), sentence, 0, (), also=True)
-    assert not asked.supplies(asked.kind_of(question), asked.names(question), "Its record when it comes to that is good.", 0, (),
-                              also=True)
+    kind, named = asked.kind_of(question), asked.names(question)
+    assert asked.supplies(kind, named, sentence, 0, (), also=True)
+    assert not asked.supplies(kind, named, "Its record when it comes to that is good.", 0, (), also=True)
 
 
 @BOTH_BACKENDS

@@ -23,7 +23,8 @@ COVERAGE_WEIGHT = 1.0
 RERANK_WEIGHT = 0.5
 # ... and this x the reader's score of that sentence (index/models/reader.py). Whole articles, the
 # answer in the first quote, tuning halves (news questions / XQuAD): 0 0.625 / 0.900, 1 0.708 / 0.908,
-# 2 0.708 / 0.905, 4 0.750 / 0.897; held out at 1: 0.571 -> 0.619, 0.934 -> 0.943 (docs/measured.md, "The reader's cost").
+# 2 0.708 / 0.905, 4 0.750 / 0.897; held out at 1: 0.571 -> 0.619, 0.934 -> 0.943 (benchmarks/README.md,
+# "The reader").
 READER_WEIGHT = 1.0
 # A follow-up read in its thread (index/text/followups.py): BM25 reads only what was typed, and
 # the fused score is this much the cosine, so the thread's words count through the meaning. CAsT
