@@ -173,9 +173,9 @@ def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray, n
             texts = [top.quote.text[a:b] for a, b in spans]
             query = embedder.embed([trial.question.text])[0]
             cosines = (embedder.embed(texts) @ query).tolist()
-            asked, said = detect(trial.question.text), detect(top.quote.text)
-            weights = terms.question_weights(trial.question.text, asked)
-            readings = reader.score(trial.question.text, texts).tolist() if asked == "en" else [0.0] * len(texts)
+            language, said = detect(trial.question.text), detect(top.quote.text)
+            weights = terms.question_weights(trial.question.text, language)
+            readings = reader.score(trial.question.text, texts).tolist() if language == "en" else [0.0] * len(texts)
             kind, named = asked.kind_of(trial.question.text), asked.names(trial.question.text)
             found = np.array(sentences.features(weights, texts, [terms.keys(t, said) for t in texts], cosines,
                                                 [asked.supplies(kind, named, t, 0, None) for t in texts], readings))
@@ -184,7 +184,7 @@ def sentence_pairs(reports, embedder, reader) -> tuple[np.ndarray, np.ndarray, n
                 for j in (j for j, g in enumerate(gold) if not g):
                     rows += [found[i] - found[j], found[j] - found[i]]
                     labels += [1, 0]
-                    read += [asked == "en"] * 2
+                    read += [language == "en"] * 2
     return np.array(rows), np.array(labels), np.array(read, dtype=bool)
 
 
