@@ -30,6 +30,7 @@ from index.storage.embedded.sqlite import Store  # noqa: E402
 from index.storage.embedded.dense import VectorIndex  # noqa: E402
 
 DIM = 384
+SHIPPED = (sizes.COMPACT_FROM, sizes.APPROXIMATE_FROM)  # the sizes at which the index changes kind
 CLAIMS = Path(__file__).resolve().parents[2] / "shared/eval/scifact/queries.jsonl"
 
 
@@ -116,8 +117,6 @@ def by_size(counts: list[int], queries: int, plot: Path | None) -> None:
 
         latency_by_size(rows, plot)
 
-
-SHIPPED = (sizes.COMPACT_FROM, sizes.APPROXIMATE_FROM)
 
 
 if __name__ == "__main__":

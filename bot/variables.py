@@ -3,6 +3,7 @@ settings table (docs/settings.md) are written from this list (`python -m bot.var
 fails when either, or `bot/config.py` (which parses them), disagrees with it."""
 
 import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,8 @@ def env_example() -> str:
     for section in SECTIONS:
         lines += ["", f"# --- {section.title} ---"]
         for variable in section.variables:
-            lines += [*_wrap(variable.help, "# "), f"{variable.name}={variable.default}"]
+            lines += [*textwrap.wrap(variable.help, 110, initial_indent="# ", subsequent_indent="# "),
+                      f"{variable.name}={variable.default}"]
     return "\n".join(lines) + "\n"
 
 
@@ -132,16 +134,6 @@ def markdown() -> str:
         lines += [f"| `{v.name}` | {f'`{v.default}`' if v.default else '(empty)'} | {v.help.replace('|', '/')} |"
                   for v in section.variables]
     return "\n".join(lines) + "\n"
-
-
-def _wrap(text: str, prefix: str, width: int = 110) -> list[str]:
-    lines, line = [], prefix
-    for word in text.split():
-        if len(line) + len(word) + 1 > width and line != prefix:
-            lines.append(line.rstrip())
-            line = prefix
-        line += word + " "
-    return [*lines, line.rstrip()]
 
 
 def main(argv: list[str]) -> int:

@@ -5,6 +5,7 @@ command and option it names is in the CLI."""
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -50,13 +51,9 @@ def test_the_site_builds_strictly(tmp_path):
 def test_a_broken_anchor_fails_the_build(tmp_path):
     """The strict build is a real check: the same site with one link to a missing anchor fails."""
     site = tmp_path / "copy"
-    (site / "docs").mkdir(parents=True)
-    for path in (ROOT / "docs").rglob("*"):
-        if path.is_file():
-            (site / "docs" / path.relative_to(ROOT / "docs")).parent.mkdir(parents=True, exist_ok=True)
-            (site / "docs" / path.relative_to(ROOT / "docs")).write_bytes(path.read_bytes())
-    (site / "mkdocs.yml").write_text((ROOT / "mkdocs.yml").read_text())
-    (site / "CHANGELOG.md").write_text((ROOT / "CHANGELOG.md").read_text())
+    shutil.copytree(ROOT / "docs", site / "docs")
+    for name in ("mkdocs.yml", "CHANGELOG.md"):
+        shutil.copy(ROOT / name, site / name)
     with (site / "docs" / "using.md").open("a") as page:
         page.write("\nSee [nowhere](measured.md#no-such-section).\n")
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "out")],

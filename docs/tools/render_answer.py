@@ -10,6 +10,7 @@ reply, and its buttons. Nothing is drawn by hand: change the formatter and the p
 """
 
 import argparse
+import functools
 import html.parser
 import sys
 import tempfile
@@ -73,7 +74,13 @@ class Blocks(html.parser.HTMLParser):
 
 
 def font(run: Run) -> ImageFont.FreeTypeFont:
-    name = "DejaVuSans" + ("-Bold" if run.bold else "") + ("Oblique" if run.italic and not run.bold else "")
+    return _font(run.bold, run.italic and not run.bold)
+
+
+@functools.cache
+def _font(bold: bool, italic: bool) -> ImageFont.FreeTypeFont:
+    """Each face read from its file once, not once a word."""
+    name = "DejaVuSans" + ("-Bold" if bold else "") + ("Oblique" if italic else "")
     return ImageFont.truetype(str(FONTS / f"{name}.ttf"), SIZE)
 
 

@@ -117,12 +117,9 @@ def _inflected(words: list[str], language: str, passage: list[str]) -> set[str]:
     "Japanese"."""
     if language == "en":
         return set()
-    found = set()
-    for word in words:
-        head = word.lower()[: max(INFLECTED_HEAD, len(word) - INFLECTED_TAIL)]
-        if len(word) >= INFLECTED_HEAD and any(p.lower().startswith(head) for p in passage):
-            found.add(word)
-    return found
+    lowered = [p.lower() for p in passage]
+    return {w for w in words if len(w) >= INFLECTED_HEAD
+            and any(p.startswith(w.lower()[: max(INFLECTED_HEAD, len(w) - INFLECTED_TAIL)]) for p in lowered)}
 
 
 def _variants(words: list[str], question: str, language: str, passage: list[str], embedder: Embedder) -> set[str]:

@@ -165,7 +165,7 @@ def _pick_answers(
                 for spans, found in zip(sentences, tagged)]
     answers = [[asked.supplies(kind, question.named, s.text, s.start, found, also=True) for s in spans]
                for spans, found in zip(sentences, tagged)] if kind is not None and kind.also else supplied
-    unread = [answer_sentences.features(question.weights, [s.text for s in spans], keys, near, gives)
+    unread = [answer_sentences.features(weights, [s.text for s in spans], keys, near, gives)
               for spans, keys, near, gives in zip(sentences, words, sentence_cosines, supplied)]
     # The reader learnt English: another language takes the path without it (the confidence has one).
     english = question.language == "en"
