@@ -9,7 +9,7 @@ Usage: python benchmarks/golden.py record|check [--only ask|squad|ester] [--shar
 - `ester`: `verbatim eval ester final_dev_ans_gen.json --json` (ESTER dev).
 
 Recorded files live in tests/golden/ (the `ask` one is also checked by tests/test_golden.py on
-every run); `check` prints the first difference of each and exits 1 when one differs. Timings
+every run); `check` prints where each differs (the first SHOWN places) and exits 1 when one does. Timings
 (`median_ms`) are not compared.
 """
 
@@ -20,10 +20,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
 SHARED = ROOT.parent / "shared"
+SHOWN = 40  # differences printed per output
 QUESTIONS = (
     "How long does a forager bee live?",
     "What do house bees do with the nectar?",
@@ -80,21 +82,22 @@ def eval_output(kind: str, shared: Path) -> dict:
     return json.loads(printed)
 
 
-def first_difference(old, new, where: str = "") -> str | None:
-    """Where two JSON values first differ, and how (timings aside)."""
+def differences(old, new, where: str = "") -> Iterator[str]:
+    """Where two JSON values differ, and how (timings aside)."""
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(k for k in set(old) | set(new) if not k.endswith("_ms")):
             if key not in old or key not in new:
-                return f"{where}.{key}: only in the {'recorded' if key in old else 'new'} output"
-            if (found := first_difference(old[key], new[key], f"{where}.{key}")) is not None:
-                return found
-        return None
-    if isinstance(old, list) and isinstance(new, list):
-        if len(old) != len(new):
-            return f"{where}: {len(old)} items recorded, {len(new)} now"
-        return next((d for i, (a, b) in enumerate(zip(old, new))
-                     if (d := first_difference(a, b, f"{where}[{i}]")) is not None), None)
-    return None if old == new else f"{where}: recorded {old!r}, now {new!r}"
+                yield f"{where}.{key}: only in the {'recorded' if key in old else 'new'} output"
+            else:
+                yield from differences(old[key], new[key], f"{where}.{key}")
+    elif isinstance(old, list) and isinstance(new, list) and len(old) != len(new):
+        yield f"{where}: {len(old)} items recorded, {len(new)} now"
+    elif isinstance(old, list) and isinstance(new, list):
+        for i, (a, b) in enumerate(zip(old, new)):
+            yield from differences(a, b, f"{where}[{i}]")
+    elif old != new:
+        change = f" ({new - old:+.4f})" if all(isinstance(v, float) for v in (old, new)) else ""
+        yield f"{where}: recorded {old!r}, now {new!r}{change}"
 
 
 def main() -> None:
@@ -112,9 +115,11 @@ def main() -> None:
             path.write_text(json.dumps(output, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             print(f"recorded {path.relative_to(ROOT)}")
             continue
-        difference = first_difference(json.loads(path.read_text(encoding="utf-8")), output)
-        print(f"{kind}: " + ("identical" if difference is None else f"differs at {difference}"))
-        failed |= difference is not None
+        found = list(differences(json.loads(path.read_text(encoding="utf-8")), output))
+        print(f"{kind}: " + (f"{len(found)} differences" if found else "identical"))
+        for difference in found[:SHOWN]:
+            print(f"  {difference}")
+        failed |= bool(found)
     sys.exit(1 if failed else 0)
 
 
