@@ -1,4 +1,4 @@
-"""The reader's cascade: how many sentences of each top chunk it must read (index/ranking/retrieval.py
+"""The reader's cascade: how many sentences of each top chunk it must read (index/ranking/reading.py
 READ_PER_CHUNK) for the bold sentence and the ranking to stay as good, and what it saves.
 
 Usage: python benchmarks/cascade.py [--shared ../shared] [--reader FILE] [--reads 0,4,3,2]
@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fit_confidence import datasets  # noqa: E402
 
-from index.ranking import retrieval  # noqa: E402
+from index.ranking import reading  # noqa: E402
 from index.models.embedding import CachedEmbedder, load_embedder  # noqa: E402
 from index.library import Library  # noqa: E402
 from index.models.onnx_reader import OnnxReader  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> None:
             library = Library(Path(scratch) / name, model=embedder.name, embedder=embedder, reader=reader)
             library.add(documents, summaries=False)
             for chunks, reads in ((int(c), int(r)) for c in args.chunks.split(",") for r in args.reads.split(",")):
-                retrieval.READ_PER_CHUNK, retrieval.READ_CHUNKS = reads, chunks
+                reading.READ_PER_CHUNK, reading.READ_CHUNKS = reads, chunks
                 reader.seconds, reader.sentences = 0.0, 0
                 right = answered = 0
                 for question in questions:

@@ -245,7 +245,7 @@ def serve(obj: Context, index_dir: Path | None) -> None:
     library = obj.library(index_dir, create=True)
     # Before the first question. A multilingual model's users ask in the languages the bot speaks
     # too: preparing those takes ~0.7 GB, worth it only where such questions find answers.
-    library.warm(i18n.languages() if obj.settings.model == MULTILINGUAL_MODEL else ())
+    library.warm(i18n.languages() if obj.settings.model == MULTILINGUAL_MODEL else (), tagger=True)
     build_app(obj.settings, library).run_polling(allowed_updates=None, drop_pending_updates=False)
 
 

@@ -3,7 +3,9 @@ yet, tagged, and written a batch at a time into one collection (what `Library.in
 `Library.add` do)."""
 
 import contextlib
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,7 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from .errors import UnsupportedDocument
 from .sources import documents as loader
 from .sources import indexing, ocr
+from .text import entities
 from .storage import NewSpan, StoredDocument
 from .types import IngestReport, SourceText
 
@@ -22,6 +25,20 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 64  # chunks embedded (and committed) together during ingest
+
+
+@functools.cache
+def _tagger() -> ThreadPoolExecutor:
+    """The one thread that tags passages (index/text/entities.py): spaCy's English model loads
+    there while the first documents are read, and tags each batch while the embedder reads it."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="tagger")
+    pool.submit(entities.load)
+    return pool
+
+
+def warm_tagger() -> None:
+    """Start loading the tagger now, in its thread (a serving process's first document waits less)."""
+    _tagger()
 
 
 def ingest(library: "Library", targets: Iterable[str], progress: bool, collection: str) -> IngestReport:
@@ -67,6 +84,7 @@ def add(library: "Library", sources: Iterable[SourceText], progress: bool, summa
             counts["unchanged"] += 1
             continue
         counts["updated" if previous else "added"] += 1
+        _tagger()  # loading while the documents are read and embedded
         batch.append(indexing.prepare(doc, fingerprint, library.embedder, library.chunk_tokens))
         if sum(len(p.chunks) for p in batch) >= EMBED_BATCH:
             counts["chunks_embedded"] += commit(library, batch, summaries)
@@ -82,8 +100,9 @@ def commit(library: "Library", batch: list[indexing.Pending], summaries: bool = 
     """Embed what is not embedded yet, then write the batch at once."""
     model = library.model_name
     known = library.storage.vectors_for(h for p in batch for h in indexing.hashes(p, model))
+    tagging = _tagger().submit(indexing.tag, batch)  # spaCy on one core while the embedder runs
     embedded = indexing.embed(batch, known, library.embedder, model, summaries)
-    indexing.tag(batch)
+    tagging.result()
     library.storage.write([StoredDocument(
         p.doc, p.fingerprint, None, p.summary,
         [NewSpan(s, e, h, v, said, found) for (s, e, _), h, v, said, found

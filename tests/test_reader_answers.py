@@ -3,10 +3,10 @@
 
 import pytest
 
-from index.ranking import retrieval
+from index.ranking import reading, retrieval
 from index.text.chunking import split_sentences
 from index.models.readers import load_reader
-from tests.test_real_model import seed_library
+from tests.test_real_model import SEED_QUESTIONS, seed_library
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +61,7 @@ class Counting:
 
 
 def test_the_cascade_reads_a_few_sentences_of_each_top_chunk_and_every_quote_has_a_bold_sentence(tmp_path):
-    assert retrieval.READ_PER_CHUNK > 0, "the cascade is off"
+    assert reading.READ_PER_CHUNK > 0, "the cascade is off"
     reader = Counting()
     library, _ = seed_library(tmp_path / "idx", 9)
     library._reader = reader
@@ -76,3 +76,29 @@ def test_the_cascade_reads_a_few_sentences_of_each_top_chunk_and_every_quote_has
             assert hit.sentence.text.strip(), question  # a bold sentence in every quote...
             assert hit.quote.start <= hit.sentence.start < hit.sentence.end <= hit.quote.end
         assert hits[0].sentence.text in reader.read  # ...and the first one was read
+
+
+def test_the_reader_reads_only_what_the_passages_found_without_it_leave_undecided(tmp_path, monkeypatch):
+    """index/ranking/reading.py: a question nothing in the documents matches has nothing read; one
+    whose first passage plainly answers has that passage read, and the others only when they would
+    be shown; the seed questions are answered with the quotes and bold sentences of reading all."""
+    reader = Counting()
+    library, seed_id = seed_library(tmp_path / "idx", 9)
+    library._reader = reader
+    for question in ("How do I bake sourdough bread at home?", "Who won the 1998 football World Cup final?"):
+        reader.read.clear()
+        assert not library.search(question, 5).found
+        assert not reader.read, question
+    reader.read.clear()
+    answer = library.search("What does NATO want Beijing to stop?", 5)
+    assert [hit.document.id for hit in answer.hits] == [seed_id]  # one passage reaches the threshold...
+    assert 0 < len(reader.read) <= reading.READ_PER_CHUNK  # ...and only its best sentences were read
+    assert all(sentence in answer.hits[0].quote.text for sentence in reader.read)
+
+    def shown(question: str) -> list:
+        return [(hit.chunk_id, hit.sentence, round(hit.score, 6)) for hit in library.search(question, 5).hits]
+
+    cascaded = {question: shown(question) for question, _ in SEED_QUESTIONS}
+    monkeypatch.setattr(reading, "NOTHING_BELOW", -1.0)  # read the top five of every question
+    monkeypatch.setattr(reading, "FIRST_ONLY_FROM", 2.0)
+    assert cascaded == {question: shown(question) for question, _ in SEED_QUESTIONS}

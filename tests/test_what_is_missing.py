@@ -5,6 +5,9 @@ in chat, inline mode, `ask --json` and alerts."""
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -150,6 +153,24 @@ def test_entities_are_found_at_ingest_and_stored_with_each_chunk(settings, tmp_p
     else:  # without the tagger extra nothing is stored: patterns find amounts when asked
         assert stored is None
     library.close()
+
+
+@pytest.mark.slow
+def test_an_ingest_tags_its_passages_without_loading_torch(tmp_path):
+    """spaCy's pipeline runs on numpy: an ingest (the real model on onnxruntime) tags the samples
+    and never imports torch (1.7 s and 180 MB when thinc imports it)."""
+    if not entities.tagger().startswith("spacy"):
+        pytest.skip("the tagger extra is not installed")
+    root = Path(__file__).resolve().parents[1]
+    code = ("import json, sys; from bot.cli import main; from index import Library; "
+            f"main(['ingest', {str(root / 'samples')!r}, '--index', {str(tmp_path)!r}, '--quiet']); "
+            f"library = Library({str(tmp_path)!r}, create=False, reader=False); "
+            "stored = [c.entities for c in library.storage.chunks(library.storage.chunk_ids("
+            "[d.id for d in library.documents()])).values()]; "
+            "print(json.dumps(['torch' in sys.modules, sum(s not in ('', None, '[]') for s in stored)]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    torch_loaded, tagged = json.loads(done.stdout.strip().splitlines()[-1])
+    assert tagged > 0 and not torch_loaded
 
 
 def test_an_index_made_before_entities_opens_and_finds_amounts_by_patterns(settings, tmp_path):

@@ -1,6 +1,6 @@
 """From a question to hits: hybrid candidates, the answering sentence, and a calibrated confidence."""
 
-import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from ..text import entities, terms
 from ..text.chunking import chunk_sentences
 from ..text.languages import detect
 from ..types import Answer, DocumentInfo, Hit, Missing, Span
-from . import asked, lacking, sentences as answer_sentences
+from . import asked, lacking, reading, sentences as answer_sentences
 from .confidence import Model, Signals, fitted
 from .question import Question
 from .fusion import DENSE_WEIGHT, DEPTH, candidates
@@ -36,16 +36,6 @@ SPARE = 2  # extra chunks fetched, so hits that repeat an answer can be dropped
 # the reader, to pick the answer and rerank; deeper hits (later pages) pick their sentence by
 # shared terms alone. With the reader on, reading is most of a question's cost.
 RERANK_DEPTH = 5
-# The cascade: of each of those chunks the reader reads only this many sentences, the ones the
-# cheap features rank best (0: all of them). `python benchmarks/cascade.py`, tuning questions,
-# 9 hits: reading 2 instead of all read 10 sentences a question instead of 15 (88-91 ms of the
-# reader instead of 127-130), answer sentence 0.832 / 0.689 instead of 0.837 / 0.689.
-READ_PER_CHUNK = 2
-# ... and it reads only the first this many of those chunks (by the fused order); the others are
-# ranked and scored on the path without the reader. `python benchmarks/cascade.py --chunks 5,3,2`:
-# reading 2 saves 60-70% of the reader's time with Recall@1 and the bold sentence within 0.006 on
-# the tuning sets, but XQuAD's report half declines 0.746 instead of 0.765 at "all": all five.
-READ_CHUNKS = RERANK_DEPTH
 
 
 def default_threshold(embedding_model: str | None = None) -> float:
@@ -63,7 +53,7 @@ def search(question: Question, k: int, threshold: float, every: bool = False, **
     first, each with its confidence, whether or not they reach it."""
     if not question.has_words:  # "👍", a lone bidi mark: nothing to search, no passage to offer
         return Answer(question.text, False, ())
-    hits = rank(question, k, **parts)
+    hits = rank(question, k, shown_from=threshold, **parts)
     passing = sorted((hit for hit in hits if hit.score >= threshold), key=lambda hit: bool(hit.lacks))
     closest = passing[0] if passing else max(hits, key=lambda h: h.score, default=None)
     shown = [closest, *(hit for hit in passing or hits if hit is not closest)] if closest else []
@@ -89,7 +79,7 @@ def best_per_document(hits: list[Hit], threshold: float) -> list[Hit]:
 def rank(
     question: Question, k: int, embedder: Embedder, vectors: DenseSearch, lexical: LexicalSearch,
     store: Storage, method: str = "hybrid", reader: Reader | None = None, scorer: Model | None = None,
-    collections: Collections = None,
+    collections: Collections = None, shown_from: float | None = None,
 ) -> list[Hit]:
     """Return up to `k` hits best first, each with its answering sentence, with no threshold.
 
@@ -98,7 +88,8 @@ def rank(
     scores the top chunks' sentences against the question (hybrid only). When `question` is a
     follow-up's reading in its thread (`question.follows`), BM25 reads the typed words and the
     thread's words count through the meaning alone (FOLLOW_UP_WEIGHT). `vectors` and
-    `lexical` search within `collections`, and only their chunks are read.
+    `lexical` search within `collections`, and only their chunks are read. A hit that reaches
+    `shown_from` (default: the fitted threshold) without the reader is always read.
     """
     if not question.text or k <= 0:
         return []
@@ -120,7 +111,7 @@ def rank(
         ranked = found(moved)
     hybrid = method == "hybrid"
     return _pick_answers(question, query, embedder, store, ranked, rerank=hybrid,
-                         reader=reader if hybrid else None, scorer=scorer)[:k]
+                         reader=reader if hybrid else None, scorer=scorer, shown_from=shown_from)[:k]
 
 
 def rank_within(
@@ -142,12 +133,13 @@ def rank_within(
 def _pick_answers(
     question: Question, query: np.ndarray, embedder: Embedder, store: Storage,
     ranked: list[tuple[StoredChunk, float, float]], rerank: bool = True, reader: Reader | None = None,
-    scorer: Model | None = None,
+    scorer: Model | None = None, shown_from: float | None = None,
 ) -> list[Hit]:
     """Choose each chunk's answering sentence, score its confidence (`scorer`: fitted on the
     embedding model's signals), drop hits that repeat an answer already chosen, and (with
     `rerank`) reorder the top chunks by their best sentence. `query` may hold several readings
-    of the question, one per row: a sentence's cosine is its best."""
+    of the question, one per row: a sentence's cosine is its best. What the `reader` reads:
+    index/ranking/reading.py (a top chunk whose hit reaches `shown_from` unread is read)."""
     scorer = scorer or fitted()
     sentences = [_sentences(chunk) for chunk, *_ in ranked]
     depth = RERANK_DEPTH if rerank else 0  # without reranking, no sentence vector is read at all
@@ -167,61 +159,55 @@ def _pick_answers(
                for spans, found in zip(sentences, tagged)] if kind is not None and kind.also else supplied
     unread = [answer_sentences.features(weights, [s.text for s in spans], keys, near, gives)
               for spans, keys, near, gives in zip(sentences, words, sentence_cosines, supplied)]
-    # The reader learnt English: another language takes the path without it (the confidence has one).
-    english = question.language == "en"
-    read_first = sentences[: min(depth, READ_CHUNKS)]
-    readings = _read(question.text, read_first, unread, reader, scorer) if reader and english else []
-    scored: list[tuple[bool, float, Hit]] = []
-    seen: set[tuple[str, int, int]] = set()
-    for position, ((chunk, cosine, key), spans) in enumerate(zip(ranked, sentences)):
-        read = readings[position] if position < len(readings) else None
-        # The reader's score is the last feature (0 when not read).
-        rows = [row[:-1] + (r,) for row, r in zip(unread[position], read)] if read else unread[position]
-        chooser = scorer.sentence_weights if read else scorer.unread_weights
-        best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
-        answer_key = (chunk.document.id, spans[best].start, spans[best].end)
-        if answer_key in seen:
-            continue
-        seen.add(answer_key)
-        coverages = [row[1] for row in rows]
-        doc = chunk.document
-        info = DocumentInfo.of(doc)
-        quote = Span(doc.text[chunk.start : chunk.end], chunk.start, chunk.end)
+    passages = []  # what does not depend on the reader: the quote, the signals, what it lacks
+    for position, ((chunk, cosine, _), spans) in enumerate(zip(ranked, sentences)):
+        coverages = [row[1] for row in unread[position]]
         chunk_words = set().union(*words[position], terms.keys(chunk.document.title, spoken[position]))
-        gives = _gives(answers[position], coverages)
+        quote = Span(chunk.document.text[chunk.start : chunk.end], chunk.start, chunk.end)
         signals = Signals(cosine, max(sentence_cosines[position]), terms.coverage(weights, chunk_words),
                           max(coverages), _missing(weights, chunk_words),
-                          _share(question.pairs, terms.pairs(quote.text, spoken[position])),
-                          max(read) if read else math.nan)
-        # A chunk with a sentence that matches well outranks one that is only broadly similar.
-        matching = max(c * COVERAGE_WEIGHT + s + READER_WEIGHT * r
-                       for c, s, r in zip(coverages, sentence_cosines[position], read or [0.0] * len(spans)))
-        order = key + RERANK_WEIGHT * matching if position < depth else key
-        hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals,
-                  kind.name if gives is False and asked.decides(kind, bool(chunk.entities)) else "")
-        scored.append((position >= depth, -order, hit))
-    scored.sort(key=lambda row: row[:2])
-    return [hit for *_, hit in scored]
+                          _share(question.pairs, terms.pairs(quote.text, spoken[position])))
+        lacks = kind.name if _gives(answers[position], coverages) is False and asked.decides(
+            kind, bool(chunk.entities)) else ""
+        passages.append((DocumentInfo.of(chunk.document), quote, signals, lacks))
 
+    def hits(readings: dict[int, list[float]]) -> list[tuple[int, Hit]]:
+        """The hits best first, each with its position in `ranked`, given the reader's scores."""
+        scored: list[tuple[bool, float, int, Hit]] = []
+        seen: set[tuple[str, int, int]] = set()
+        for position, ((chunk, _, key), spans) in enumerate(zip(ranked, sentences)):
+            read = readings.get(position)
+            # The reader's score is the last feature (0 when not read).
+            rows = [row[:-1] + (r,) for row, r in zip(unread[position], read)] if read else unread[position]
+            chooser = scorer.sentence_weights if read else scorer.unread_weights
+            best = max(range(len(spans)), key=lambda i: answer_sentences.score(rows[i], chooser))
+            answer_key = (chunk.document.id, spans[best].start, spans[best].end)
+            if answer_key in seen:
+                continue
+            seen.add(answer_key)
+            info, quote, signals, lacks = passages[position]
+            signals = replace(signals, reader=max(read)) if read else signals
+            # A chunk with a sentence that matches well outranks one that is only broadly similar.
+            matching = max(row[1] * COVERAGE_WEIGHT + s + READER_WEIGHT * r
+                           for row, s, r in zip(rows, sentence_cosines[position], read or [0.0] * len(spans)))
+            order = key + RERANK_WEIGHT * matching if position < depth else key
+            hit = Hit(info, chunk.id, quote, spans[best], scorer.confidence(signals), signals, lacks)
+            scored.append((position >= depth, -order, position, hit))
+        scored.sort(key=lambda row: row[:2])
+        return [(position, hit) for *_, position, hit in scored]
 
-def _read(question: str, sentences: list[list[Span]], unread: list[list[tuple[float, ...]]],
-          reader: Reader, scorer: Model) -> list[list[float]]:
-    """The reader's scores of the top chunks' sentences, 0 for those it skips (a cascade): of
-    each chunk, only the READ_PER_CHUNK sentences the cheap features (`unread`: cosine, shared
-    words, neighbours, answer type) rank best are read; the others count as read at 0."""
-    chosen: list[list[int]] = []
-    for spans, rows in zip(sentences, unread):
-        ranked = sorted(range(len(spans)), key=lambda i: -answer_sentences.score(rows[i], scorer.unread_weights))
-        chosen.append(sorted(ranked[:READ_PER_CHUNK] if READ_PER_CHUNK else ranked))
-    scores = iter(reader.score(question, [spans[i].text for spans, picked in zip(sentences, chosen)
-                                          for i in picked]).tolist())
-    out = []
-    for spans, picked in zip(sentences, chosen):
-        row = [0.0] * len(spans)
-        for i in picked:
-            row[i] = next(scores)
-        out.append(row)
-    return out
+    # Ranked without the reader first; what that leaves undecided is read (index/ranking/reading.py).
+    # The reader learnt English: another language takes the path without it (the confidence has one).
+    first = hits({})
+    if reader is None or question.language != "en" or not first:
+        return [hit for _, hit in first]
+    shown_from = scorer.threshold if shown_from is None else shown_from
+    wanted = reading.chosen(first[0][1].score, first[0][0], min(depth, len(ranked)),
+                            [position for position, hit in first if hit.score >= shown_from])
+    if not wanted:
+        return [hit for _, hit in first]
+    readings = reading.read(question.text, {p: sentences[p] for p in wanted}, unread, reader, scorer)
+    return [hit for _, hit in hits(readings)]
 
 
 def _language(chunk: StoredChunk) -> str:

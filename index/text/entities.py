@@ -11,9 +11,11 @@ leaves out some numbers ("a 32-member alliance").
 
 import functools
 import importlib
+import importlib.util
 import json
 import logging
 import re
+import sys
 from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
@@ -61,18 +63,32 @@ BATCH = 64
 @functools.cache
 def _spacy():
     """spaCy's English pipeline with only its entity recogniser (loaded once; None without the extra)."""
+    # thinc imports torch when it is installed (1.7 s and 180 MB), though this pipeline runs on
+    # numpy alone: hidden from it unless already imported (a torch runtime loads it earlier).
+    hide = "torch" not in sys.modules
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
     try:
         package = importlib.import_module(SPACY_PACKAGE)
     except ImportError:
         log.info("spaCy's English model is not installed: amounts, dates and numbers are found by patterns")
         return None
+    finally:
+        if hide and sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
     return package.load(exclude=["tagger", "parser", "lemmatizer", "attribute_ruler", "senter"])
 
 
+def load() -> None:
+    """Load the tagger now, if installed (ingest does it in the thread that tags)."""
+    _spacy()
+
+
+@functools.cache
 def tagger() -> str:
     """Which tagger this process uses, for the documents' fingerprints: a document tagged by
-    another is tagged again at its next ingest (its vectors are reused)."""
-    return "spacy-en_core_web_sm-3.8" if _spacy() is not None else "patterns-1"
+    another is tagged again at its next ingest (its vectors are reused). Told without loading it."""
+    return "spacy-en_core_web_sm-3.8" if importlib.util.find_spec(SPACY_PACKAGE) is not None else "patterns-1"
 
 
 def by_patterns(text: str, offset: int = 0) -> list[Entity]:
