@@ -69,6 +69,8 @@ def main() -> None:
             library.add(documents, summaries=False)
             for chunks, reads in ((int(c), int(r)) for c in args.chunks.split(",") for r in args.reads.split(",")):
                 reading.READ_PER_CHUNK, reading.READ_CHUNKS = reads, chunks
+                # every question reads its top chunks: the first hit's cascade is benchmarks/decided.py's
+                reading.NOTHING_BELOW, reading.FIRST_ONLY_FROM = -1.0, 2.0
                 reader.seconds, reader.sentences = 0.0, 0
                 right = answered = 0
                 for question in questions:
